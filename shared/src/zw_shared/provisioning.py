@@ -1,0 +1,93 @@
+"""Creates the registry's topics, idempotently, with kafka-python's admin client.
+
+Run as a job at stack start (``zw-provision-topics``) and by the tests. A topic that exists
+keeps its data: its configuration is brought in line with the registry and its partition
+count raised if the registry asks for more (never lowered: Kafka cannot)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Iterable
+
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewPartitions, NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from zw_shared.settings import KafkaSettings
+from zw_shared.topics import TOPICS, TopicSpec
+
+log = logging.getLogger(__name__)
+
+
+def connect_admin(bootstrap_servers: str, wait_s: float = 60.0) -> KafkaAdminClient:
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="zw-provision")
+        except KafkaError as exc:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("broker not reachable yet (%s); retrying", exc)
+            time.sleep(1)
+
+
+def ensure_topics(
+    admin: KafkaAdminClient,
+    prefix: str = "",
+    replication_factor: int = 1,
+    specs: Iterable[TopicSpec] = TOPICS,
+) -> dict[str, str]:
+    """Returns what was done per topic: ``created``, ``updated`` or ``unchanged``."""
+    specs = list(specs)
+    existing = set(admin.list_topics())
+    outcome: dict[str, str] = {}
+    for spec in specs:
+        name = spec.full_name(prefix)
+        if name not in existing:
+            outcome[name] = _create(admin, spec, name, replication_factor)
+        else:
+            outcome[name] = _reconcile(admin, spec, name)
+    return outcome
+
+
+def _create(admin: KafkaAdminClient, spec: TopicSpec, name: str, replication: int) -> str:
+    topic = NewTopic(name, spec.partitions, replication, topic_configs=spec.config())
+    try:
+        admin.create_topics([topic])
+    except TopicAlreadyExistsError:
+        return _reconcile(admin, spec, name)
+    return "created"
+
+
+def _reconcile(admin: KafkaAdminClient, spec: TopicSpec, name: str) -> str:
+    changed = False
+    (described,) = admin.describe_topics([name])
+    if len(described["partitions"]) < spec.partitions:
+        admin.create_partitions({name: NewPartitions(spec.partitions)})
+        changed = True
+    if _current_config(admin, name, spec.config()) != spec.config():
+        admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs=spec.config())])
+        changed = True
+    return "updated" if changed else "unchanged"
+
+
+def _current_config(admin: KafkaAdminClient, name: str, wanted: dict[str, str]) -> dict[str, str]:
+    response = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name)])
+    entries = response["topic"][name]
+    return {key: entry["value"] for key, entry in entries.items() if key in wanted}
+
+
+def main() -> None:
+    """zw-provision-topics: create every topic of the registry (env: KAFKA_BOOTSTRAP_SERVERS,
+    TOPIC_PREFIX, TOPIC_REPLICATION_FACTOR)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = KafkaSettings()
+    admin = connect_admin(settings.kafka_bootstrap_servers)
+    try:
+        outcome = ensure_topics(admin, settings.topic_prefix, settings.topic_replication_factor)
+    finally:
+        admin.close()
+    for name, what in sorted(outcome.items()):
+        print(f"{what:9} {name}")
+    sys.exit(0)

@@ -1,0 +1,1 @@
+"""Test and benchmark support. Needs the project's dev dependencies (testcontainers)."""

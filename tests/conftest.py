@@ -1,0 +1,54 @@
+"""Fixtures shared by every test. Integration and end-to-end tests get a real Apache Kafka
+broker started by testcontainers (one per session) and their own topic prefix, so that no
+two tests share a topic or a consumer group."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+log = logging.getLogger("tests")
+
+
+@pytest.fixture(scope="session")
+def kafka_broker() -> Iterator[object]:
+    from zw_shared.testing.kafka import KafkaBroker
+
+    broker = KafkaBroker()
+    broker.start()
+    log.warning(
+        "Kafka container %s (%s) ready at %s in %.2fs",
+        broker.get_wrapped_container().short_id,
+        broker.image,
+        broker.bootstrap_servers,
+        broker.started_in_s,
+    )
+    print(f"\n[kafka] testcontainers started {broker.image} in {broker.started_in_s:.2f}s")
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(kafka_broker: object) -> str:
+    return str(kafka_broker.bootstrap_servers)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    return f"t{uuid.uuid4().hex[:10]}."
+
+
+@pytest.fixture
+def provisioned_prefix(kafka_bootstrap: str, topic_prefix: str) -> str:
+    """A fresh prefix with every topic of the registry created under it."""
+    from zw_shared.provisioning import connect_admin, ensure_topics
+
+    admin = connect_admin(kafka_bootstrap)
+    try:
+        ensure_topics(admin, topic_prefix)
+    finally:
+        admin.close()
+    return topic_prefix

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+from kafka.admin import ConfigResource, ConfigResourceType
+
+from zw_shared.provisioning import connect_admin, ensure_topics
+from zw_shared.topics import CELL_TOTALS, TOPICS, WASTE_FLOW_EVENTS
+
+pytestmark = pytest.mark.integration
+
+
+def test_provisioning_creates_every_registry_topic_then_changes_nothing(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    admin = connect_admin(kafka_bootstrap)
+    first = ensure_topics(admin, topic_prefix)
+    second = ensure_topics(admin, topic_prefix)
+    admin.close()
+
+    names = {spec.full_name(topic_prefix) for spec in TOPICS}
+    assert first == dict.fromkeys(names, "created")
+    assert second == dict.fromkeys(names, "unchanged")
+
+
+def test_provisioned_topics_have_the_registry_partitions_and_cleanup_policy(
+    kafka_bootstrap: str, provisioned_prefix: str
+) -> None:
+    admin = connect_admin(kafka_bootstrap)
+    scores = CELL_TOTALS.full_name(provisioned_prefix)
+    flows = WASTE_FLOW_EVENTS.full_name(provisioned_prefix)
+    (described,) = admin.describe_topics([flows])
+    configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, scores)])
+    admin.close()
+
+    assert len(described["partitions"]) == WASTE_FLOW_EVENTS.partitions
+    assert configs["topic"][scores]["cleanup.policy"]["value"] == "compact"
+
+
+def test_provisioning_raises_partitions_and_restores_drifted_config(
+    kafka_bootstrap: str, provisioned_prefix: str
+) -> None:
+    admin = connect_admin(kafka_bootstrap)
+    scores = CELL_TOTALS.full_name(provisioned_prefix)
+    admin.alter_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, scores, configs={"cleanup.policy": "delete"})]
+    )
+    outcome = ensure_topics(admin, provisioned_prefix, specs=[CELL_TOTALS])
+    configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, scores)])
+    admin.close()
+
+    assert outcome == {scores: "updated"}
+    assert configs["topic"][scores]["cleanup.policy"]["value"] == "compact"
