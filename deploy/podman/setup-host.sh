@@ -22,6 +22,8 @@ install_packages() {
   command -v runc >/dev/null || missing+=(runc)
   [ -x /bin/busybox ] || missing+=(busybox-static)
   command -v mvn >/dev/null || missing+=(maven)
+  command -v jlink >/dev/null || missing+=(openjdk-17-jdk-headless)
+  command -v curl >/dev/null || missing+=(curl)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     apt-get update -qq >&2

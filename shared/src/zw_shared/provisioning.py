@@ -11,7 +11,13 @@ import sys
 import time
 from collections.abc import Iterable
 
-from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewPartitions, NewTopic
+from kafka.admin import (
+    ConfigResource,
+    ConfigResourceType,
+    KafkaAdminClient,
+    NewPartitions,
+    NewTopic,
+)
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from zw_shared.settings import KafkaSettings

@@ -4,4 +4,13 @@ from zw_shared.contracts import scoring, waste
 from zw_shared.contracts.envelope import CloudEvent
 from zw_shared.contracts.registry import EventPayload, event_types, info, unwrap, wrap
 
-__all__ = ["CloudEvent", "EventPayload", "event_types", "info", "scoring", "unwrap", "waste", "wrap"]
+__all__ = [
+    "CloudEvent",
+    "EventPayload",
+    "event_types",
+    "info",
+    "scoring",
+    "unwrap",
+    "waste",
+    "wrap",
+]

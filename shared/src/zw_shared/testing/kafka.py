@@ -28,11 +28,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class KafkaBroker(DockerContainer):  # type: ignore[misc]
+class KafkaBroker(DockerContainer):
     def __init__(self, image: str | None = None, host_port: int | None = None) -> None:
         super().__init__(image or os.environ.get("KAFKA_IMAGE", DEFAULT_IMAGE))
         self.host_port = host_port or free_port()
-        self.ports["9092/tcp"] = ("127.0.0.1", self.host_port)
+        # docker-py takes (host_ip, port): bind to loopback only, not to every interface.
+        self.ports["9092/tcp"] = ("127.0.0.1", self.host_port)  # type: ignore[assignment]
         self.with_envs(
             KAFKA_NODE_ID="1",
             KAFKA_PROCESS_ROLES="broker,controller",
