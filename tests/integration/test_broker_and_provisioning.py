@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from kafka.admin import ConfigResource, ConfigResourceType
+
 from zw_shared.provisioning import connect_admin, ensure_topics
 from zw_shared.topics import CELL_TOTALS, TOPICS, WASTE_FLOW_EVENTS
 
