@@ -13,6 +13,14 @@ import pytest
 log = logging.getLogger("tests")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test is marked by its folder: tests/unit, tests/integration or tests/e2e."""
+    for item in items:
+        for kind in ("unit", "integration", "e2e"):
+            if f"/tests/{kind}/" in str(item.path):
+                item.add_marker(getattr(pytest.mark, kind))
+
+
 @pytest.fixture(scope="session")
 def kafka_broker() -> Iterator[object]:
     from zw_shared.testing.kafka import KafkaBroker
