@@ -37,10 +37,14 @@ class KafkaBroker(DockerContainer):
         self.with_envs(
             KAFKA_NODE_ID="1",
             KAFKA_PROCESS_ROLES="broker,controller",
-            KAFKA_LISTENERS="PLAINTEXT://:9092,CONTROLLER://:9093",
-            KAFKA_ADVERTISED_LISTENERS=f"PLAINTEXT://127.0.0.1:{self.host_port}",
+            # Clients reach the broker on the host port; the broker reaches itself (transaction
+            # markers, partition verification) on an internal listener that exists in the
+            # container, never on the advertised host port, which does not.
+            KAFKA_LISTENERS="PLAINTEXT://:9092,BROKER://:9094,CONTROLLER://:9093",
+            KAFKA_ADVERTISED_LISTENERS=f"PLAINTEXT://127.0.0.1:{self.host_port},BROKER://localhost:9094",
+            KAFKA_INTER_BROKER_LISTENER_NAME="BROKER",
             KAFKA_CONTROLLER_LISTENER_NAMES="CONTROLLER",
-            KAFKA_LISTENER_SECURITY_PROTOCOL_MAP="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            KAFKA_LISTENER_SECURITY_PROTOCOL_MAP="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,BROKER:PLAINTEXT",
             KAFKA_CONTROLLER_QUORUM_VOTERS="1@localhost:9093",
             KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR="1",
             KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS="3",
@@ -48,6 +52,7 @@ class KafkaBroker(DockerContainer):
             KAFKA_TRANSACTION_STATE_LOG_MIN_ISR="1",
             KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS="0",
             KAFKA_AUTO_CREATE_TOPICS_ENABLE="false",
+            KAFKA_TRANSACTION_STATE_LOG_NUM_PARTITIONS="3",
         )
         self.started_in_s: float | None = None
 
