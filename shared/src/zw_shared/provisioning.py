@@ -18,7 +18,7 @@ from kafka.admin import (
     NewPartitions,
     NewTopic,
 )
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import InvalidPartitionsError, KafkaError, TopicAlreadyExistsError
 
 from zw_shared.settings import KafkaSettings
 from zw_shared.topics import TOPICS, TopicSpec
@@ -54,7 +54,26 @@ def ensure_topics(
             outcome[name] = _create(admin, spec, name, replication_factor)
         else:
             outcome[name] = _reconcile(admin, spec, name)
+    _await_complete(admin, {spec.full_name(prefix): spec.partitions for spec in specs})
     return outcome
+
+
+def _await_complete(
+    admin: KafkaAdminClient, partitions: dict[str, int], wait_s: float = 30
+) -> None:
+    """Returns once every topic shows all its partitions in the metadata, so that whoever
+    provisioned can produce at once (KRaft propagates new topics asynchronously)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        described = admin.describe_topics(list(partitions))
+        if all(
+            t["error_code"] == 0 and len(t["partitions"]) >= partitions[t["name"]]
+            for t in described
+        ):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"topics not complete after {wait_s}s: {described}")
+        time.sleep(0.1)
 
 
 def _create(admin: KafkaAdminClient, spec: TopicSpec, name: str, replication: int) -> str:
@@ -70,8 +89,11 @@ def _reconcile(admin: KafkaAdminClient, spec: TopicSpec, name: str) -> str:
     changed = False
     (described,) = admin.describe_topics([name])
     if len(described["partitions"]) < spec.partitions:
-        admin.create_partitions({name: NewPartitions(spec.partitions)})
-        changed = True
+        try:
+            admin.create_partitions({name: NewPartitions(spec.partitions)})
+            changed = True
+        except InvalidPartitionsError:
+            log.info("%s already has its partitions (created concurrently)", name)
     if _current_config(admin, name, spec.config()) != spec.config():
         admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs=spec.config())])
         changed = True
