@@ -1,0 +1,208 @@
+"""The scoring API's in-memory views of compacted topics (totals, month flows, cells).
+
+An aiokafka consumer without a group: it assigns itself every partition, reads from the
+beginning and keeps reading, and hands each record's key and payload to a store (the
+latest record per key wins; a tombstone deletes). ``caught_up`` turns true once it has read
+up to the end offsets it saw at start."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.client import AIOKafkaClient
+from aiokafka.errors import KafkaError
+from prometheus_client import Counter
+from pydantic import ValidationError
+
+from zw_shared.contracts.envelope import CloudEvent
+from zw_shared.contracts.registry import (
+    EventPayload,
+    UnknownEventType,
+    UnknownSchemaVersion,
+    unwrap,
+)
+
+log = logging.getLogger(__name__)
+
+UNREADABLE = Counter(
+    "scoring_api_unreadable_records_total",
+    "Records on a compacted topic the API could not read (skipped)",
+    ["topic"],
+)
+RETRY_DELAY_MAX_S = 5.0
+
+
+P = TypeVar("P", bound=EventPayload)
+P_contra = TypeVar("P_contra", bound=EventPayload, contravariant=True)
+
+
+class Store(Protocol[P_contra]):
+    def put(self, key: str, payload: P_contra) -> None: ...
+    def delete(self, key: str) -> None: ...
+
+
+class Latest(Generic[P]):
+    """The latest payload per key. ``on_change`` (if set) hears of every key whose payload
+    is new or different."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, P] = {}
+        self.on_change: Callable[[str], None] | None = None
+
+    def put(self, key: str, payload: P) -> None:
+        changed = self.items.get(key) != payload
+        self.items[key] = payload
+        if changed and self.on_change is not None:
+            self.on_change(key)
+
+    def delete(self, key: str) -> None:
+        self.items.pop(key, None)
+
+    def get(self, key: str) -> P | None:
+        return self.items.get(key)
+
+
+@dataclass(frozen=True)
+class ViewConfig:
+    bootstrap_servers: str
+    client_id: str
+    poll_timeout_ms: int
+    max_records: int
+
+
+class CompactedView(Generic[P]):
+    def __init__(
+        self, config: ViewConfig, topic: str, payload_type: type[P], store: Store[P]
+    ) -> None:
+        self._bootstrap = config.bootstrap_servers
+        self._client_id = config.client_id
+        self._poll_timeout_ms = config.poll_timeout_ms
+        self._max_records = config.max_records
+        self._topic = topic
+        self._type = payload_type
+        self.store = store
+        self._caught_up = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def caught_up(self) -> bool:
+        return self._caught_up.is_set()
+
+    async def run(self) -> None:
+        """Follows the topic until cancelled (for a host that runs tasks, such as faust)."""
+        await self._run_forever()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run_forever(), name=f"view-{self._topic}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run_forever(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                await self._follow()
+            except (KafkaError, OSError) as exc:
+                log.warning(
+                    "view of %s lost the broker (%r); retry in %.1fs", self._topic, exc, delay
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_DELAY_MAX_S)
+
+    async def _follow(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            client_id=self._client_id,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+        )
+        await consumer.start()
+        try:
+            partitions = await self._partitions()
+            consumer.assign(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            targets = await consumer.end_offsets(partitions)
+            while True:
+                await self._read_batch(consumer)
+                if not self.caught_up and await _reached(consumer, targets):
+                    log.info("view of %s caught up", self._topic)
+                    self._caught_up.set()
+        finally:
+            await consumer.stop()
+
+    async def _partitions(self) -> list[TopicPartition]:
+        delay = 0.2
+        while True:
+            ids = await self._partition_ids()
+            if ids:
+                return [TopicPartition(self._topic, p) for p in sorted(ids)]
+            log.warning("topic %s does not exist yet; waiting", self._topic)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_DELAY_MAX_S)
+
+    async def _partition_ids(self) -> set[int]:
+        client = AIOKafkaClient(bootstrap_servers=self._bootstrap, client_id=self._client_id)
+        try:
+            await client.bootstrap()
+            cluster = await client.fetch_all_metadata()
+        finally:
+            await client.close()
+        return set(cluster.partitions_for_topic(self._topic) or ())
+
+    async def _read_batch(self, consumer: AIOKafkaConsumer) -> None:
+        batches = await consumer.getmany(
+            timeout_ms=self._poll_timeout_ms, max_records=self._max_records
+        )
+        for records in batches.values():
+            for record in records:
+                self._apply(record)
+
+    def _apply(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        if record.key is None:
+            return
+        key = record.key.decode(errors="replace")
+        if record.value is None:  # tombstone: the key was deleted
+            self.store.delete(key)
+            return
+        payload = read_payload(record, self._type)
+        if payload is not None:
+            self.store.put(key, payload)
+
+
+def read_payload(record: ConsumerRecord[bytes, bytes], payload_type: type[P]) -> P | None:
+    """The record's payload if it is a readable ``payload_type``; otherwise logged, counted
+    and skipped (a reader of a compacted topic has no dead-letter topic of its own)."""
+    try:
+        payload = unwrap(CloudEvent.from_bytes(record.value))
+    except (ValidationError, UnknownEventType, UnknownSchemaVersion) as exc:
+        payload, reason = None, repr(exc)
+    else:
+        reason = f"unexpected event type {type(payload).__name__}"
+    if isinstance(payload, payload_type):
+        return payload
+    UNREADABLE.labels(record.topic).inc()
+    log.error(
+        "skipping unreadable record %s/%s/%s: %s",
+        record.topic,
+        record.partition,
+        record.offset,
+        reason,
+    )
+    return None
+
+
+async def _reached(consumer: AIOKafkaConsumer, targets: dict[TopicPartition, int]) -> bool:
+    for tp, end in targets.items():
+        if await consumer.position(tp) < end:
+            return False
+    return True

@@ -1,0 +1,83 @@
+"""Reading a topic from its beginning up to the end offsets of the moment (for replay), and
+the offsets a consumer group has committed on it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.client import AIOKafkaClient
+
+
+async def partitions_of(bootstrap: str, topic: str) -> list[TopicPartition]:
+    client = AIOKafkaClient(bootstrap_servers=bootstrap, client_id="scoring-replay")
+    try:
+        await client.bootstrap()
+        cluster = await client.fetch_all_metadata()
+    finally:
+        await client.close()
+    ids = cluster.partitions_for_topic(topic)
+    if not ids:
+        raise LookupError(f"topic {topic!r} does not exist")
+    return [TopicPartition(topic, p) for p in sorted(ids)]
+
+
+async def end_offsets(
+    bootstrap: str, partitions: list[TopicPartition]
+) -> dict[TopicPartition, int]:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, isolation_level="read_committed"
+    )
+    await consumer.start()
+    try:
+        return dict(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
+
+
+async def read_to(
+    bootstrap: str, ends: dict[TopicPartition, int], poll_ms: int = 500
+) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
+    """Every record before ``ends``, each partition in its order."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    try:
+        pending = {tp for tp, end in ends.items() if end > 0}
+        consumer.assign(list(ends))
+        await consumer.seek_to_beginning(*ends)
+        while pending:
+            batches = await consumer.getmany(*pending, timeout_ms=poll_ms)
+            for tp, records in batches.items():
+                for record in records:
+                    if record.offset < ends[tp]:
+                        yield record
+            pending = {tp for tp in pending if await consumer.position(tp) < ends[tp]}
+    finally:
+        await consumer.stop()
+
+
+async def wait_for_group(
+    bootstrap: str, group: str, ends: dict[TopicPartition, int], timeout_s: float
+) -> bool:
+    """True once ``group`` has committed offsets at or past ``ends`` (within the timeout)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, isolation_level="read_committed"
+    )
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            committed = {tp: await consumer.committed(tp) for tp in ends}
+            if all((committed[tp] or 0) >= end for tp, end in ends.items()):
+                return True
+            await asyncio.sleep(0.5)
+        return False
+    finally:
+        await consumer.stop()

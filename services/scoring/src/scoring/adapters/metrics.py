@@ -1,0 +1,19 @@
+"""Prometheus metrics of the scoring worker (served on the worker's /metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+FLOW_EVENTS = Counter(
+    "scoring_flow_events_total",
+    "Waste-flow events applied, by outcome (counted, corrected, voided, or duplicate: seen "
+    "before with the same facility and event id, and not counted again)",
+    ["outcome"],
+)
+DEAD_LETTERS = Counter(
+    "scoring_dead_letters_total", "Records sent to the scoring dead-letter topic", ["reason"]
+)
+UNREGISTERED_CELL_CHANGES = Counter(
+    "scoring_unregistered_cell_changes_total",
+    "Month changes of cells not (yet) in the cell registry: counted, but no score published",
+)

@@ -1,0 +1,105 @@
+"""Composition root: builds the worker's faust app and the API from one settings object."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import faust
+from fastapi import FastAPI
+
+from scoring.adapters.broker_probe import BrokerProbe
+from scoring.adapters.changelogs import ensure_changelog_topics
+from scoring.adapters.compacted_view import CompactedView, Latest, ViewConfig
+from scoring.adapters.indicator_config import load_indicator_system
+from scoring.adapters.month_flows_store import MonthFlowsStore
+from scoring.entrypoints.api_app import ApiDeps, create_api
+from scoring.entrypoints.totals_agent import ScoringAgents
+from scoring.entrypoints.worker_app import create_worker_app
+from scoring.entrypoints.worker_web import add_operational_views
+from scoring.queries import ScoreBoard
+from scoring.settings import ScoringSettings
+from zw_shared.adapters.publisher import EventPublisher
+from zw_shared.contracts.scoring import CellPeriodFlowsUpdated, CellTotalsUpdated
+from zw_shared.contracts.waste import CellRegistered
+from zw_shared.topics import (
+    CELL_ASSESSMENTS,
+    CELL_MONTH_FLOWS,
+    CELL_TOTALS,
+    WASTE_CELLS,
+    WASTE_FLOW_EVENTS,
+)
+
+
+def build_worker(settings: ScoringSettings) -> faust.App:
+    app = create_worker_app(settings)
+    system = load_indicator_system(settings.indicator_system_path)
+    cells: Latest[CellRegistered] = Latest()
+    registry = CompactedView(
+        _view_config(settings, f"{settings.scoring_app_id}-cells"),
+        settings.topic(WASTE_CELLS.name),
+        CellRegistered,
+        cells,
+    )
+    app.task(registry.run)
+    agents = ScoringAgents(app, settings, system, cells)
+    app.task(agents.scores.rescore_registered)
+
+    def rescore(cell_id: str) -> None:
+        if registry.caught_up:  # at start, a cell's next event scores it
+            agents.scores.registrations.put_nowait(cell_id)
+
+    cells.on_change = rescore
+    probe = BrokerProbe(settings.kafka_bootstrap_servers, f"{settings.scoring_app_id}-probe")
+    add_operational_views(app, probe, settings.readiness_timeout_s, [registry])
+    return app
+
+
+def _view_config(settings: ScoringSettings, client_id: str) -> ViewConfig:
+    return ViewConfig(
+        settings.kafka_bootstrap_servers,
+        client_id=client_id,
+        poll_timeout_ms=settings.view_poll_timeout_ms,
+        max_records=settings.view_max_records,
+    )
+
+
+def prepare_worker(settings: ScoringSettings, app: faust.App) -> None:
+    """Creates the tables' changelog topics before the worker starts (see adapters)."""
+    ensure_changelog_topics(
+        settings.kafka_bootstrap_servers,
+        [table.changelog_topic_name for table in app.tables.values()],
+        partitions=WASTE_FLOW_EVENTS.partitions,
+        replication_factor=settings.topic_replication_factor,
+        wait_s=settings.worker_startup_timeout_s,
+    )
+
+
+def build_api(settings: ScoringSettings) -> FastAPI:
+    config = _view_config(settings, "scoring-api")
+    totals: Latest[CellTotalsUpdated] = Latest()
+    cells: Latest[CellRegistered] = Latest()
+    months = MonthFlowsStore()
+    views: list[CompactedView[Any]] = [
+        CompactedView(config, settings.topic(CELL_TOTALS.name), CellTotalsUpdated, totals),
+        CompactedView(config, settings.topic(WASTE_CELLS.name), CellRegistered, cells),
+        CompactedView(
+            config, settings.topic(CELL_MONTH_FLOWS.name), CellPeriodFlowsUpdated, months
+        ),
+    ]
+    system = load_indicator_system(settings.indicator_system_path)
+    board = ScoreBoard(system, cells, months, today=lambda: datetime.now(settings.zone).date())
+    return create_api(
+        ApiDeps(
+            views=views,
+            totals=totals,
+            board=board,
+            probe=BrokerProbe(settings.kafka_bootstrap_servers, "scoring-api-probe"),
+            publisher=EventPublisher(
+                settings.kafka_bootstrap_servers, settings.publish_timeout_s, "scoring-api"
+            ),
+            assessments_topic=settings.topic(CELL_ASSESSMENTS.name),
+            event_source=settings.event_source,
+            readiness_timeout_s=settings.readiness_timeout_s,
+        )
+    )

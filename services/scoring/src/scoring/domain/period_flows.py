@@ -1,0 +1,162 @@
+"""What a cell did in one period, as the indicator formulas need it: kilograms and event
+counts per waste category and flow stage, counted facts (reports on time, and the
+manifests, inspections and surveys the configuration can refer to) and the number of
+reports made on each local day. Pure and immutable.
+
+The worker keeps months; a quarter or a year is the merge of its months (days never
+overlap between months, so merging is exact)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from scoring.domain.counted_flow import CountedFlow
+from scoring.domain.periods import Period
+from zw_shared.contracts.waste import FlowStage, WasteCategory
+
+KG_DECIMALS = 9  # float noise below a microgram is dropped, so that add-then-remove is exact
+
+
+class Fact(StrEnum):
+    """Counted facts an indicator or a veto item can refer to in the configuration."""
+
+    FLOW_EVENTS = "flow_events"
+    REPORTS_ON_TIME = "reports_on_time"
+    MANIFESTS_TOTAL = "manifests_total"
+    MANIFESTS_CLOSED_ON_TIME = "manifests_closed_on_time"
+    MANIFESTS_OVERDUE = "manifests_overdue"
+    MANIFESTS_REFUSED = "manifests_refused"
+    INSPECTIONS_TOTAL = "inspections_total"
+    INSPECTIONS_PASSED = "inspections_passed"
+    SERIOUS_VIOLATIONS = "serious_violations"
+    FALSIFIED_REPORTS = "falsified_reports"
+    SURVEYS = "surveys"
+    SURVEY_SCORE_TOTAL = "survey_score_total"
+
+
+@dataclass(frozen=True)
+class Mass:
+    kg: float = 0.0
+    events: int = 0
+
+    def __add__(self, other: Mass) -> Mass:
+        return Mass(round(self.kg + other.kg, KG_DECIMALS), self.events + other.events)
+
+
+MassKey = tuple[WasteCategory, FlowStage]
+
+
+@dataclass(frozen=True)
+class PeriodFlows:
+    cell_id: str
+    period: Period
+    mass: Mapping[MassKey, Mass] = field(default_factory=dict)
+    facts: Mapping[Fact, float] = field(default_factory=dict)
+    report_days: Mapping[date, int] = field(default_factory=dict)  # local day -> reports
+
+    def with_flow(
+        self, flow: CountedFlow, on_time_within: timedelta, zone: ZoneInfo, sign: int = 1
+    ) -> PeriodFlows:
+        """Counts one flow (``sign=-1`` takes a counted flow back out)."""
+        key = (flow.category, flow.stage)
+        counted = replace(
+            self,
+            mass=_plus(self.mass, key, Mass(sign * flow.kg, sign)),
+            report_days=_plus_days(self.report_days, flow.report_day(zone), sign),
+        ).with_fact(Fact.FLOW_EVENTS, sign)
+        return (
+            counted.with_fact(Fact.REPORTS_ON_TIME, sign)
+            if flow.on_time(on_time_within)
+            else counted
+        )
+
+    def without_flow(
+        self, flow: CountedFlow, on_time_within: timedelta, zone: ZoneInfo
+    ) -> PeriodFlows:
+        return self.with_flow(flow, on_time_within, zone, sign=-1)
+
+    def with_fact(self, fact: Fact, amount: float = 1.0) -> PeriodFlows:
+        total = self.facts.get(fact, 0.0) + amount
+        facts = {f: a for f, a in self.facts.items() if f is not fact}
+        return replace(self, facts={**facts, fact: total} if total else facts)
+
+    @classmethod
+    def merged(cls, cell_id: str, period: Period, parts: Iterable[PeriodFlows]) -> PeriodFlows:
+        """The flows of a longer period from those of the months in it."""
+        merged = cls(cell_id, period)
+        for part in parts:
+            if part.cell_id != cell_id:
+                raise ValueError(f"flows of {part.cell_id!r} merged into {cell_id!r}")
+            for key, mass in part.mass.items():
+                merged = replace(merged, mass=_plus(merged.mass, key, mass))
+            for fact, amount in part.facts.items():
+                merged = merged.with_fact(fact, amount)
+            for day, reports in part.report_days.items():
+                merged = replace(merged, report_days=_plus_days(merged.report_days, day, reports))
+        return merged
+
+    def mass_of(
+        self, categories: Iterable[WasteCategory] | None, stages: Iterable[FlowStage]
+    ) -> Mass:
+        """Total over the stages given, for the categories given (``None``: every one)."""
+        wanted_categories = None if categories is None else set(categories)
+        wanted_stages = set(stages)
+        total = Mass()
+        for (category, stage), mass in self.mass.items():
+            if stage in wanted_stages and (
+                wanted_categories is None or category in wanted_categories
+            ):
+                total = total + mass
+        return total
+
+    def fact(self, fact: Fact) -> float:
+        return self.facts.get(fact, 0.0)
+
+    def days_reported(self, up_to: date) -> int:
+        """Days of the period, up to ``up_to``, with at least one report (a report made
+        after the period, about a flow within it, is late: it marks no day of the period)."""
+        first, last = self.period.first_day, min(up_to, self.period.last_day)
+        return sum(1 for day, n in self.report_days.items() if first <= day <= last and n > 0)
+
+    def to_state(self) -> dict[str, Any]:
+        """A JSON-safe dict, as kept in the worker's tables and published."""
+        return {
+            "cell_id": self.cell_id,
+            "period": self.period.key,
+            "mass": [
+                {"category": c.value, "stage": s.value, "kg": m.kg, "events": m.events}
+                for (c, s), m in sorted(self.mass.items())
+            ],
+            "facts": {fact.value: amount for fact, amount in sorted(self.facts.items())},
+            "report_days": {day.isoformat(): n for day, n in sorted(self.report_days.items())},
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> PeriodFlows:
+        return cls(
+            cell_id=state["cell_id"],
+            period=Period.parse(state["period"]),
+            mass={
+                (WasteCategory(m["category"]), FlowStage(m["stage"])): Mass(m["kg"], m["events"])
+                for m in state["mass"]
+            },
+            facts={Fact(name): float(amount) for name, amount in state["facts"].items()},
+            report_days={date.fromisoformat(d): int(n) for d, n in state["report_days"].items()},
+        )
+
+
+def _plus(mass: Mapping[MassKey, Mass], key: MassKey, delta: Mass) -> dict[MassKey, Mass]:
+    total = mass.get(key, Mass()) + delta
+    rest = {k: m for k, m in mass.items() if k != key}
+    return {**rest, key: total} if total.events else rest
+
+
+def _plus_days(days: Mapping[date, int], day: date, delta: int) -> dict[date, int]:
+    total = days.get(day, 0) + delta
+    rest = {d: n for d, n in days.items() if d != day}
+    return {**rest, day: total} if total else rest

@@ -1,0 +1,38 @@
+"""The scoring API (FastAPI): cells' running totals, scores with their explanations,
+histories and rankings, read from compacted topics and scored with the indicator system.
+
+Run: ``scoring-api`` (console script), configured from the environment
+(KAFKA_BOOTSTRAP_SERVERS, TOPIC_PREFIX, API_HOST, API_PORT, INDICATOR_SYSTEM_PATH,
+SCORING_TIMEZONE; see ``scoring.settings``). Serves GET /v1/cells/{cell_id}/totals,
+/v1/cells/{cell_id}/scores[/{period}], /v1/rankings, /healthz, /readyz and /metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import uvicorn
+
+from scoring.adapters.indicator_config import IndicatorSystemError
+from scoring.bootstrap import build_api
+from scoring.settings import ScoringSettings
+
+log = logging.getLogger("scoring.api")
+
+
+def main() -> None:
+    settings = ScoringSettings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    try:
+        app = build_api(settings)
+    except IndicatorSystemError as exc:
+        log.error("cannot start: %s", exc)
+        sys.exit(2)
+    uvicorn.run(app, host=settings.api_host, port=settings.api_port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""scoring-replay: recompute every cell's totals and months from the beginning of the
+waste-flow log and compare them with what the streaming worker published.
+
+Run: ``scoring-replay`` with the worker's environment (KAFKA_BOOTSTRAP_SERVERS,
+TOPIC_PREFIX, SCORING_APP_ID, SCORING_TIMEZONE, REPORT_ON_TIME_WITHIN_HOURS). It first waits
+(REPLAY_WAIT_S) until the worker's group has committed the log's current end, then prints
+one JSON line and exits 0 when replay equals stream, 1 when it does not, 2 when the worker
+did not catch up in time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import TypeVar
+
+from aiokafka import TopicPartition
+
+from scoring.adapters.compacted_view import Latest, read_payload
+from scoring.adapters.log_reader import end_offsets, partitions_of, read_to, wait_for_group
+from scoring.replay import differences, replay
+from scoring.settings import ScoringSettings
+from zw_shared.contracts.scoring import CellPeriodFlowsUpdated, CellTotalsUpdated
+from zw_shared.topics import CELL_ASSESSMENTS, CELL_MONTH_FLOWS, CELL_TOTALS, WASTE_FLOW_EVENTS
+
+
+async def run(settings: ScoringSettings) -> int:
+    bootstrap = settings.kafka_bootstrap_servers
+    flow_ends = await _ends(settings, WASTE_FLOW_EVENTS.name)
+    assessment_ends = await _ends(settings, CELL_ASSESSMENTS.name)
+    ends = {**flow_ends, **assessment_ends}
+    if not await wait_for_group(bootstrap, settings.scoring_app_id, ends, settings.replay_wait_s):
+        print(json.dumps({"error": f"worker group {settings.scoring_app_id} did not catch up"}))
+        return 2
+    replayed = await replay(
+        read_to(bootstrap, flow_ends),
+        read_to(bootstrap, assessment_ends),
+        settings.zone,
+        settings.on_time_within,
+    )
+    totals = await _latest(settings, CELL_TOTALS.name, CellTotalsUpdated)
+    months = await _latest(settings, CELL_MONTH_FLOWS.name, CellPeriodFlowsUpdated)
+    found = differences(replayed.stores, totals.items, months.items)
+    summary = {
+        "events": replayed.events,
+        "skipped": replayed.skipped,
+        "cells": len(replayed.stores.totals),
+        "months": len(replayed.stores.months),
+        "identical": not found,
+        "differences": found[:50],
+    }
+    print(json.dumps(summary))
+    return 0 if not found else 1
+
+
+async def _ends(settings: ScoringSettings, name: str) -> dict[TopicPartition, int]:
+    bootstrap = settings.kafka_bootstrap_servers
+    return await end_offsets(bootstrap, await partitions_of(bootstrap, settings.topic(name)))
+
+
+P = TypeVar("P", CellTotalsUpdated, CellPeriodFlowsUpdated)
+
+
+async def _latest(settings: ScoringSettings, name: str, payload_type: type[P]) -> Latest[P]:
+    """The latest payload per key of a compacted topic, as it stands now."""
+    latest: Latest[P] = Latest()
+    async for record in read_to(settings.kafka_bootstrap_servers, await _ends(settings, name)):
+        if record.key is None:
+            continue
+        if record.value is None:
+            latest.delete(record.key.decode())
+            continue
+        payload = read_payload(record, payload_type)
+        if payload is not None:
+            latest.put(record.key.decode(), payload)
+    return latest
+
+
+def main() -> None:
+    sys.exit(asyncio.run(run(ScoringSettings())))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""The scoring worker (faust-streaming): counts waste flows into per-cell totals.
+
+Run: ``scoring-worker`` (console script), configured from the environment
+(KAFKA_BOOTSTRAP_SERVERS, TOPIC_PREFIX, SCORING_APP_ID, WORKER_WEB_PORT, ...; see
+``scoring.settings``). Serves /healthz, /readyz and /metrics on WORKER_WEB_PORT.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import faust
+
+from scoring.adapters.indicator_config import IndicatorSystemError
+from scoring.bootstrap import build_worker, prepare_worker
+from scoring.settings import ScoringSettings
+
+
+def main() -> None:
+    settings = ScoringSettings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        app = build_worker(settings)
+    except IndicatorSystemError as exc:
+        logging.getLogger("scoring.worker").error("cannot start: %s", exc)
+        sys.exit(2)
+    prepare_worker(settings, app)
+    worker = faust.Worker(app, loglevel=settings.log_level, redirect_stdouts=False)
+    # faust's terminal spinner puts the root logger at DEBUG when the level is WARNING or
+    # above, so that every library's debug record is built (and then dropped): costly.
+    worker.spinner = None
+    worker.execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""The worker's operational endpoints on faust's web server: /healthz, /readyz and the
+Prometheus /metrics (faust's own sensors plus the scoring counters)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import faust
+from faust import web
+from faust.sensors.prometheus import setup_prometheus_sensors
+
+from scoring.adapters.broker_probe import BrokerProbe
+from scoring.adapters.compacted_view import CompactedView
+
+
+def add_operational_views(
+    app: faust.App,
+    probe: BrokerProbe,
+    readiness_timeout_s: float,
+    views: Sequence[CompactedView[Any]],
+) -> None:
+    setup_prometheus_sensors(app, name_prefix="scoring_worker")
+
+    @app.page("/healthz")
+    async def healthz(self: web.View, request: web.Request) -> web.Response:
+        return self.json({"status": "ok"})
+
+    @app.page("/readyz")
+    async def readyz(self: web.View, request: web.Request) -> web.Response:
+        checks = await _checks(app, probe, readiness_timeout_s)
+        checks["cell_registry_caught_up"] = all(view.caught_up for view in views)
+        ready = all(checks.values())
+        body: dict[str, Any] = {"status": "ready" if ready else "not ready", "checks": checks}
+        return self.json(body, status=200 if ready else 503)
+
+
+async def _checks(app: faust.App, probe: BrokerProbe, timeout_s: float) -> dict[str, bool]:
+    return {
+        "kafka": await probe.answers(timeout_s),
+        "not_rebalancing": not app.rebalancing,
+        "tables_recovered": _recovered(app),
+    }
+
+
+def _recovered(app: faust.App) -> bool:
+    recovery = getattr(app.tables, "recovery", None)  # the TableManager's, not in its protocol
+    return recovery is not None and bool(recovery.completed.is_set())

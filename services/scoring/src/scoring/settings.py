@@ -1,0 +1,59 @@
+"""The scoring service's one settings object, read from the environment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+
+from zw_shared.settings import KafkaSettings
+
+
+class ScoringSettings(KafkaSettings):
+    # faust application id: the consumer group and the prefix of the table changelog topics.
+    # Tests give each worker a unique id.
+    scoring_app_id: str = Field(default="scoring", min_length=1)
+    worker_web_host: str = "0.0.0.0"
+    worker_web_port: int = Field(default=6062, ge=1, le=65535)
+    # faust sleeps this long after a rebalance before consuming (lets every worker settle).
+    worker_stream_recovery_delay_s: float = Field(default=1.0, ge=0, le=60)
+    worker_session_timeout_s: float = Field(default=30.0, gt=0, le=300)
+    worker_heartbeat_interval_s: float = Field(default=3.0, gt=0, le=60)
+    # how long the worker waits for the broker (and its changelog topics) when it starts
+    worker_startup_timeout_s: float = Field(default=60.0, gt=0, le=600)
+    # Months follow the city's calendar; a flow reported later than this after it occurred
+    # is not on time (reporting timeliness).
+    scoring_timezone: str = "Asia/Shanghai"
+    report_on_time_within_hours: float = Field(default=72.0, gt=0, le=24 * 366)
+    # the indicator system's YAML file; empty: the packaged default (shanghai-cells v1)
+    indicator_system_path: Path | None = None
+    # identity of the events the worker publishes (CloudEvents ``source``)
+    event_source: str = "urn:zero-waste-city:scoring"
+    # scoring-replay waits this long for the worker to commit the log's end before comparing
+    replay_wait_s: float = Field(default=60.0, gt=0, le=3600)
+    api_host: str = "0.0.0.0"
+    api_port: int = Field(default=8002, ge=1, le=65535)
+    # The API's reader of the totals topic: how long one fetch waits, and how many records.
+    view_poll_timeout_ms: int = Field(default=500, ge=10, le=30_000)
+    view_max_records: int = Field(default=5_000, ge=1, le=100_000)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("scoring_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.scoring_timezone)
+
+    @property
+    def on_time_within(self) -> timedelta:
+        return timedelta(hours=self.report_on_time_within_hours)
