@@ -59,7 +59,11 @@ class ServiceProcess:
             start_new_session=True,
         )
         if self.ready_url:
-            self.wait_ready()
+            try:
+                self.wait_ready()
+            except ServiceFailedToStart:
+                self.stop()  # never leave an orphan behind a failed start
+                raise
         return self
 
     def wait_ready(self) -> None:
