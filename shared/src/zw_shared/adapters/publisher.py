@@ -1,18 +1,29 @@
-"""Publishing events to Kafka with the broker's acknowledgement.
+"""Publishing with the broker's acknowledgement, and nothing half-written behind a refusal.
 
-The producer is idempotent with ``acks=all``: a call returns only after every in-sync replica
-has the record. A batch that cannot be delivered within ``publish_timeout_s`` expires inside
-the producer (``request_timeout_ms``) and is never sent later, so a caller that answered
-503 did not leave a record behind, bar the one case no client can rule out: the broker
-appended the batch and its acknowledgement was lost. Consumers are idempotent on event ids,
-and clients retry with the same id, so that case is counted once.
+Every write goes through a *transactional* producer (idempotent by construction, ``acks=all``)
+and every consumer of the project reads ``read_committed``. Concurrent ``publish`` calls are
+gathered into one transaction (group commit), so the cost of a commit is shared by every
+request waiting at that moment.
+
+When a transaction does not commit within ``publish_timeout_s`` (the broker is down, slow or
+unreachable), every caller in it gets :class:`BrokerUnavailable` (the API answers 503) and the
+producer is discarded. The next producer registers the same ``transactional.id``, which fences
+the old one and makes the broker abort its open transaction; if the broker never sees the new
+producer, the transaction coordinator aborts it after ``transaction.timeout.ms``. Either way
+no read_committed consumer ever sees those records. The one case no client can rule out: the
+commit reached the broker and only its answer was lost. Clients retry with the same event
+id, and consumers are idempotent on it, so that case is counted once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+import socket
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -20,6 +31,8 @@ from aiokafka.errors import KafkaError
 from zw_shared.contracts.envelope import CloudEvent
 
 log = logging.getLogger(__name__)
+
+Headers = list[tuple[str, bytes]]
 
 
 class BrokerUnavailable(RuntimeError):
@@ -33,73 +46,74 @@ class Published:
     offset: int
 
 
+@dataclass
+class _Pending:
+    topic: str
+    key: bytes
+    value: bytes
+    headers: Headers | None
+    deadline: float
+    future: asyncio.Future[Published] = field(default_factory=asyncio.Future)
+
+
 class EventPublisher:
-    def __init__(self, bootstrap_servers: str, publish_timeout_s: float, client_id: str) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        publish_timeout_s: float,
+        client_id: str,
+        transactional_id: str | None = None,
+        max_batch: int = 1000,
+    ) -> None:
+        """``transactional_id`` should be stable per instance (a StatefulSet pod name, say):
+        a restarted instance then fences its predecessor and aborts its open transaction at
+        once. Without one, a unique id is made up, and an open transaction left by a crash
+        is aborted by the coordinator after its timeout."""
         self._bootstrap = bootstrap_servers
         self._timeout_s = publish_timeout_s
         self._client_id = client_id
+        self._transactional_id = (
+            transactional_id or f"{client_id}-{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+        )
+        self._max_batch = max_batch
         self._producer: AIOKafkaProducer | None = None
-        self._starting: asyncio.Task[None] | None = None
+        self._queue: deque[_Pending] = deque()
+        self._wakeup = asyncio.Event()
+        self._runner: asyncio.Task[None] | None = None
+        self.transactions_committed = 0
+        self.transactions_failed = 0
 
     async def start(self) -> None:
         """Connects in the background: the service starts (and answers /healthz) while the
         broker is away, and answers 503 on writes until the producer is connected."""
-        self._starting = asyncio.create_task(self._connect_forever(), name="producer-connect")
-
-    async def _connect_forever(self) -> None:
-        delay = 0.2
-        while self._producer is None:
-            producer = self._new_producer()
-            try:
-                await producer.start()
-            except (KafkaError, OSError) as exc:
-                log.warning("broker not reachable yet (%s); retrying in %.1fs", exc, delay)
-                await producer.stop()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-            else:
-                self._producer = producer
-
-    def _new_producer(self) -> AIOKafkaProducer:
-        timeout_ms = int(self._timeout_s * 1000)
-        return AIOKafkaProducer(
-            bootstrap_servers=self._bootstrap,
-            client_id=self._client_id,
-            acks="all",
-            enable_idempotence=True,
-            request_timeout_ms=timeout_ms,
-            linger_ms=1,
-            retry_backoff_ms=100,
-        )
+        self._runner = asyncio.create_task(self._run(), name="event-publisher")
 
     async def stop(self) -> None:
-        if self._starting is not None:
-            self._starting.cancel()
+        if self._runner is not None:
+            self._runner.cancel()
+            await asyncio.gather(self._runner, return_exceptions=True)
+        self._fail(list(self._queue), "the service is shutting down")
+        self._queue.clear()
         if self._producer is not None:
-            await self._producer.stop()
+            await self._close(self._producer)
             self._producer = None
 
     async def publish(self, topic: str, key: str, event: CloudEvent) -> Published:
         return await self.publish_raw(topic, key, event.to_bytes())
 
     async def publish_raw(
-        self, topic: str, key: str, value: bytes, headers: list[tuple[str, bytes]] | None = None
+        self, topic: str, key: str, value: bytes, headers: Headers | None = None
     ) -> Published:
         if self._producer is None:
             raise BrokerUnavailable("not connected to the Kafka broker")
-        try:
-            # The producer's own timeout expires the batch; this outer bound only guards
-            # against a metadata wait that never ends.
-            meta = await asyncio.wait_for(
-                self._producer.send_and_wait(topic, value, key=key.encode(), headers=headers),
-                timeout=self._timeout_s * 2,
-            )
-        except (KafkaError, TimeoutError) as exc:
-            raise BrokerUnavailable(f"broker did not acknowledge the write: {exc!r}") from exc
-        return Published(meta.topic, meta.partition, meta.offset)
+        pending = _Pending(topic, key.encode(), value, headers, time.monotonic() + self._timeout_s)
+        self._queue.append(pending)
+        self._wakeup.set()
+        # The runner resolves every future: it is sent by the deadline or failed unsent.
+        return await pending.future
 
     async def is_ready(self, timeout_s: float) -> bool:
-        """True when the broker answers a metadata request now."""
+        """True when the producer is connected and the broker answers a metadata request."""
         if self._producer is None:
             return False
         try:
@@ -107,3 +121,107 @@ class EventPublisher:
         except (KafkaError, TimeoutError, OSError):
             return False
         return True
+
+    async def _run(self) -> None:
+        while True:
+            if self._producer is None:
+                await self._connect()
+            await self._wakeup.wait()
+            batch = self._take_batch()
+            if batch:
+                await self._commit(batch)
+
+    def _take_batch(self) -> list[_Pending]:
+        now = time.monotonic()
+        batch: list[_Pending] = []
+        while self._queue and len(batch) < self._max_batch:
+            pending = self._queue.popleft()
+            if pending.deadline < now:
+                self._fail([pending], "the broker did not take the write in time")
+            else:
+                batch.append(pending)
+        if not self._queue:
+            self._wakeup.clear()
+        return batch
+
+    async def _commit(self, batch: list[_Pending]) -> None:
+        producer = self._producer
+        assert producer is not None
+        try:
+            results = await asyncio.wait_for(self._transact(producer, batch), self._timeout_s)
+        except (KafkaError, TimeoutError, OSError) as exc:
+            self.transactions_failed += 1
+            log.warning("transaction of %d records failed: %r", len(batch), exc)
+            self._fail(batch, f"the broker did not acknowledge the write: {exc!r}")
+            self._producer = None
+            await self._kill(producer)
+            return
+        self.transactions_committed += 1
+        for pending, published in zip(batch, results, strict=True):
+            if not pending.future.done():
+                pending.future.set_result(published)
+
+    async def _transact(self, producer: AIOKafkaProducer, batch: list[_Pending]) -> list[Published]:
+        await producer.begin_transaction()
+        sent = [await producer.send(p.topic, p.value, key=p.key, headers=p.headers) for p in batch]
+        # Commit only once every record is acknowledged: a transaction abandoned before its
+        # commit is aborted (fenced by the next producer, or timed out by the coordinator).
+        metadata = await asyncio.gather(*sent)
+        await producer.commit_transaction()
+        return [Published(m.topic, m.partition, m.offset) for m in metadata]
+
+    @staticmethod
+    async def _kill(producer: AIOKafkaProducer) -> None:
+        """Stops a failed producer for good. ``stop()`` alone would let its sender go on
+        retrying, and a retried commit could land after the callers were told 503; so the
+        sender task is cancelled first (aiokafka 0.14 exposes no public way to do it)."""
+        sender_task = getattr(getattr(producer, "_sender", None), "sender_task", None)
+        if sender_task is not None:
+            sender_task.cancel()
+        try:
+            await asyncio.wait_for(producer.client.close(), 2.0)
+        except (KafkaError, TimeoutError, OSError) as exc:
+            log.debug("closing a failed producer: %r", exc)
+
+    async def _connect(self) -> None:
+        delay = 0.2
+        while True:
+            producer = self._new_producer()
+            try:
+                await asyncio.wait_for(producer.start(), self._timeout_s * 2)
+            except (KafkaError, TimeoutError, OSError) as exc:
+                log.warning("broker not reachable yet (%r); retrying in %.1fs", exc, delay)
+                await self._close(producer)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            else:
+                self._producer = producer
+                return
+
+    def _new_producer(self) -> AIOKafkaProducer:
+        timeout_ms = int(self._timeout_s * 1000)
+        return AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap,
+            client_id=self._client_id,
+            transactional_id=self._transactional_id,
+            enable_idempotence=True,
+            acks="all",
+            request_timeout_ms=timeout_ms,
+            # An abandoned transaction is aborted by the coordinator after this long, which is
+            # also how long read_committed consumers may be held up behind it.
+            transaction_timeout_ms=max(4 * timeout_ms, 10_000),
+            linger_ms=0,
+            retry_backoff_ms=100,
+        )
+
+    async def _close(self, producer: AIOKafkaProducer) -> None:
+        try:
+            await asyncio.wait_for(producer.stop(), 2.0)
+        except (KafkaError, TimeoutError, OSError) as exc:
+            log.debug("closing a discarded producer: %r", exc)
+
+    @staticmethod
+    def _fail(batch: list[_Pending], reason: str) -> None:
+        for pending in batch:
+            if not pending.future.done():
+                pending.future.set_exception(BrokerUnavailable(reason))

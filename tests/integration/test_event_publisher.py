@@ -11,8 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import ConsumerRecord
 
-from zw_shared.adapters.publisher import BrokerUnavailable
-from zw_shared.adapters.transactional_publisher import TransactionalPublisher
+from zw_shared.adapters.publisher import BrokerUnavailable, EventPublisher
 from zw_shared.provisioning import connect_admin, ensure_topics
 from zw_shared.testing.kafka import KafkaBroker
 from zw_shared.topics import WASTE_FLOW_EVENTS
@@ -20,8 +19,8 @@ from zw_shared.topics import WASTE_FLOW_EVENTS
 pytestmark = pytest.mark.integration
 
 
-async def started_publisher(bootstrap: str, timeout_s: float = 5.0) -> TransactionalPublisher:
-    publisher = TransactionalPublisher(bootstrap, timeout_s, "test", f"test-{uuid.uuid4().hex}")
+async def started_publisher(bootstrap: str, timeout_s: float = 5.0) -> EventPublisher:
+    publisher = EventPublisher(bootstrap, timeout_s, "test", f"test-{uuid.uuid4().hex}")
     await publisher.start()
     for _ in range(150):
         if await publisher.is_ready(1.0):
