@@ -28,7 +28,7 @@ class CellTotalsUpdated(EventPayload):
 register(CellTotalsUpdated)
 
 
-# --- Added by scoring: a cell's flows in one month, the input of its scores.
+# --- A cell's flows in one month, the input of its scores.
 
 
 class MonthMass(BaseModel):
@@ -59,7 +59,7 @@ class CellPeriodFlowsUpdated(EventPayload):
 register(CellPeriodFlowsUpdated)
 
 
-# --- Added by scoring: inspections and satisfaction surveys of a cell, entered by officials.
+# --- Inspections and satisfaction surveys of a cell, entered by officials.
 
 
 class CellAssessed(EventPayload):
@@ -100,7 +100,7 @@ class CellAssessed(EventPayload):
 register(CellAssessed)
 
 
-# --- Added by scoring: a cell's latest score for a period, with its explanation.
+# --- A cell's latest score for a period, with its explanation.
 
 
 class IndicatorScore(BaseModel):
