@@ -1,0 +1,1 @@
+"""waste-intake: waste facilities report their waste flows; accepted events go to Kafka."""
