@@ -1,0 +1,84 @@
+"""The faust application of the worker, with the same /healthz, /readyz and /metrics as the
+APIs, served by faust's web server. /readyz answers 200 only when the broker answers and the
+tables are restored from their changelogs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import faust
+from aiokafka.errors import KafkaError
+from faust.exceptions import NotReady
+from faust.web import Request, Response, View
+from prometheus_client import generate_latest
+
+from hazardous_transfer.settings import HazardousSettings
+from zw_shared.adapters.faust_app import ReadCommittedApp
+
+log = logging.getLogger(__name__)
+
+
+def broker_urls(bootstrap_servers: str) -> list[str]:
+    return [f"kafka://{server.strip()}" for server in bootstrap_servers.split(",")]
+
+
+def create_faust_app(settings: HazardousSettings) -> faust.App:
+    datadir = Path(settings.worker_data_dir) / settings.hazardous_app_id
+    datadir.mkdir(parents=True, exist_ok=True)  # faust creates only the last level
+    app = ReadCommittedApp(
+        settings.hazardous_app_id,
+        broker=broker_urls(settings.kafka_bootstrap_servers),
+        store="memory://",
+        datadir=str(datadir),
+        topic_replication_factor=settings.topic_replication_factor,
+        producer_acks=-1,
+        broker_session_timeout=settings.worker_session_timeout_s,
+        broker_heartbeat_interval=min(3.0, settings.worker_session_timeout_s / 3),
+        web_enabled=True,
+        web_bind=settings.worker_web_host,
+        web_port=settings.worker_web_port,
+    )
+    add_health_pages(app, settings.readiness_timeout_s)
+    return app
+
+
+async def broker_answers(app: faust.App, timeout_s: float) -> bool:
+    """True when the broker answers a metadata request on the worker's own producer."""
+    try:
+        faust_producer: Any = app.producer  # faust's aiokafka driver; not in ProducerT
+        producer = faust_producer._ensure_producer()
+        await asyncio.wait_for(producer.client.fetch_all_metadata(), timeout_s)
+    except (NotReady, KafkaError, TimeoutError, OSError) as exc:
+        log.warning("readiness: broker does not answer (%r)", exc)
+        return False
+    return True
+
+
+def tables_recovered(app: faust.App) -> bool:
+    """The web server may answer before the tables are restored from their changelogs."""
+    manager: Any = app.tables  # its recovery service is not in TableManagerT
+    recovery = manager.recovery
+    return bool(recovery.completed.is_set() and not app.in_recovery and not app.rebalancing)
+
+
+def add_health_pages(app: faust.App, readiness_timeout_s: float) -> None:
+    @app.page("/healthz")
+    async def healthz(self: View, request: Request) -> Response:
+        return self.json({"status": "ok"})
+
+    @app.page("/readyz")
+    async def readyz(self: View, request: Request) -> Response:
+        checks: dict[str, Any] = {
+            "kafka": await broker_answers(app, readiness_timeout_s),
+            "tables_recovered": tables_recovered(app),
+        }
+        ready = all(checks.values())
+        body = {"status": "ready" if ready else "not ready", "checks": checks}
+        return self.json(body, status=200 if ready else 503)
+
+    @app.page("/metrics")
+    async def metrics(self: View, request: Request) -> Response:
+        return self.bytes(generate_latest(), content_type="text/plain")

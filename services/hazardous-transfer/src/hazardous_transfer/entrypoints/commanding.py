@@ -1,0 +1,101 @@
+"""Sending a command to the node that owns the record, and turning its verdict into an HTTP
+answer: success only once the owner recorded the events and the broker acknowledged them;
+a broken rule is the owner's 4xx with its reason; no verdict in time is 504 (retry with
+the same Idempotency-Key: a command is carried out once)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from typing import Any
+
+import httpx
+from fastapi import HTTPException
+from pydantic import BaseModel
+
+from hazardous_transfer.bootstrap import ApiDeps
+from hazardous_transfer.entrypoints.deps import Actor
+from zw_shared.adapters.publisher import BrokerUnavailable
+from zw_shared.contracts import wrap
+from zw_shared.contracts.hazardous_commands import CommandName, TransferCommandIssued
+from zw_shared.topics import HAZARDOUS_COMMANDS
+
+
+class Verdict(BaseModel):
+    command_id: str
+    record_id: str | None
+    event_types: tuple[str, ...]
+
+
+def command_id(deps: ApiDeps, actor: Actor) -> str:
+    if actor.idempotency_key:
+        return f"{deps.settings.node_id}:{actor.actor_id}:{actor.idempotency_key}"
+    return f"{deps.settings.node_id}:{uuid.uuid4().hex}"
+
+
+def derived_id(prefix: str, cmd_id: str) -> str:
+    """A record id that a retried command (same command id) derives again."""
+    return prefix + hashlib.sha256(cmd_id.encode()).hexdigest()[:16].upper()
+
+
+async def send_command(
+    deps: ApiDeps,
+    actor: Actor,
+    name: CommandName,
+    target: str,
+    owner_province: str,
+    payload: BaseModel | None = None,
+    cmd_id: str | None = None,
+) -> Verdict:
+    cmd = TransferCommandIssued(
+        command_id=cmd_id or command_id(deps, actor),
+        name=name,
+        target=target,
+        owner_province=owner_province,
+        actor_id=actor.actor_id,
+        role=actor.role,
+        actor_province=actor.province,
+        issued_at=actor.at,
+        reply_to=deps.settings.node_id,
+        payload=payload.model_dump(mode="json") if payload is not None else {},
+    )
+    return await _await_verdict(deps, cmd)
+
+
+async def _await_verdict(deps: ApiDeps, cmd: TransferCommandIssued) -> Verdict:
+    if not deps.verdicts.ready:
+        raise HTTPException(503, "not connected to the broker's verdicts yet")
+    envelope = wrap(cmd, event_id=cmd.command_id, source=f"hazardous-transfer/{cmd.reply_to}",
+                    time=cmd.issued_at, subject=cmd.target)  # fmt: skip
+    waiting = deps.verdicts.expect(cmd.command_id)
+    topic = deps.settings.topic(HAZARDOUS_COMMANDS.name)
+    try:
+        await deps.publisher.publish(topic, cmd.target, envelope)
+        verdict = await asyncio.wait_for(waiting, deps.settings.command_timeout_s)
+    except BrokerUnavailable as exc:
+        raise HTTPException(503, f"the command was not sent: {exc}") from None
+    except TimeoutError:
+        raise HTTPException(
+            504,
+            f"no verdict on command {cmd.command_id} within {deps.settings.command_timeout_s}s;"
+            " retry with the same Idempotency-Key",
+        ) from None
+    finally:
+        deps.verdicts.forget(cmd.command_id)
+    if not verdict.accepted:
+        detail = {"error": verdict.error_code, "reason": verdict.message}
+        raise HTTPException(verdict.http_status or 422, detail)
+    return Verdict(command_id=cmd.command_id, record_id=verdict.record_id,
+                   event_types=verdict.event_types)  # fmt: skip
+
+
+async def read_record(deps: ApiDeps, path: str, params: dict[str, Any] | None = None) -> Any:
+    """A record (or a search) from this node's worker tables."""
+    try:
+        response = await deps.worker.get(path, params=params)
+    except httpx.HTTPError as exc:
+        raise HTTPException(503, f"the node's worker does not answer: {exc!r}") from None
+    if response.status_code != 200:
+        raise HTTPException(response.status_code, response.json().get("detail"))
+    return response.json()

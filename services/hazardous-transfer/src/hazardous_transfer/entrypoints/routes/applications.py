@@ -1,0 +1,105 @@
+"""Transfer applications: the shipper applies at its origin province's node; the origin's
+officials accept, ask for corrections, consult and decide; the destination's officials
+answer the consultation at their own node."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+
+from hazardous_transfer.entrypoints.commanding import (
+    Verdict,
+    command_id,
+    derived_id,
+    read_record,
+    send_command,
+)
+from hazardous_transfer.entrypoints.deps import ActorDep, Deps
+from hazardous_transfer.schemas import AnswerBody, ApplyBody, CorrectionsBody, Empty, RefuseBody
+from hazardous_transfer.service.queries import Search
+from zw_shared.contracts.hazardous_commands import CommandName
+
+router = APIRouter(prefix="/applications", tags=["applications"])
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "the actor may not do this"},
+    404: {"description": "no such application at this node"},
+    409: {"description": "out of order, or done already"},
+    422: {"description": "a rule refuses it; the reason says which"},
+    503: {"description": "the broker is not reachable: nothing was recorded"},
+    504: {"description": "no verdict in time: retry with the same Idempotency-Key"},
+}
+
+
+@router.post("", status_code=201, response_model=Verdict, responses=REFUSALS)
+async def apply(body: ApplyBody, deps: Deps, actor: ActorDep) -> Verdict:
+    origin = body.details.origin_province
+    if origin not in deps.settings.served:
+        raise HTTPException(403, f"apply at the node of province {origin}")
+    cmd_id = command_id(deps, actor)
+    target = derived_id("TA", cmd_id)
+    return await send_command(deps, actor, CommandName.APPLY, target, origin, body, cmd_id)
+
+
+async def _step(
+    deps: Deps, actor: ActorDep, name: CommandName, application_id: str, body: Any = None
+) -> Verdict:
+    record = await read_record(deps, f"/records/applications/{application_id}")
+    origin = record["details"]["origin_province"]
+    return await send_command(deps, actor, name, application_id, origin, body)
+
+
+@router.post("/{application_id}/corrections", responses=REFUSALS)
+async def request_corrections(
+    application_id: str, body: CorrectionsBody, deps: Deps, actor: ActorDep
+) -> Verdict:
+    """The origin asks for every correction at once."""
+    return await _step(deps, actor, CommandName.REQUEST_CORRECTIONS, application_id, body)
+
+
+@router.post("/{application_id}/resubmission", responses=REFUSALS)
+async def resubmit(application_id: str, body: ApplyBody, deps: Deps, actor: ActorDep) -> Verdict:
+    return await _step(deps, actor, CommandName.RESUBMIT, application_id, body)
+
+
+@router.post("/{application_id}/acceptance", responses=REFUSALS)
+async def accept(application_id: str, deps: Deps, actor: ActorDep) -> Verdict:
+    return await _step(deps, actor, CommandName.ACCEPT, application_id, Empty())
+
+
+@router.post("/{application_id}/consultation", responses=REFUSALS)
+async def consult(application_id: str, deps: Deps, actor: ActorDep) -> Verdict:
+    """The origin's 商请函 to the destination province."""
+    return await _step(deps, actor, CommandName.CONSULT, application_id, Empty())
+
+
+@router.post("/{application_id}/answer", responses=REFUSALS)
+async def answer(application_id: str, body: AnswerBody, deps: Deps, actor: ActorDep) -> Verdict:
+    """The destination's 复函, given at the destination's node."""
+    return await _step(deps, actor, CommandName.ANSWER, application_id, body)
+
+
+@router.post("/{application_id}/approval", responses=REFUSALS)
+async def approve(application_id: str, deps: Deps, actor: ActorDep) -> Verdict:
+    return await _step(deps, actor, CommandName.APPROVE, application_id, Empty())
+
+
+@router.post("/{application_id}/refusal", responses=REFUSALS)
+async def refuse(application_id: str, body: RefuseBody, deps: Deps, actor: ActorDep) -> Verdict:
+    return await _step(deps, actor, CommandName.REFUSE, application_id, body)
+
+
+@router.get("/{application_id}", responses={404: REFUSALS[404]})
+async def get_application(application_id: str, deps: Deps) -> dict[str, Any]:
+    record: dict[str, Any] = await read_record(deps, f"/records/applications/{application_id}")
+    return record
+
+
+@router.get("")
+async def search_applications(
+    deps: Deps, search: Annotated[Search, Query()]
+) -> list[dict[str, Any]]:
+    """By province (origin or destination), party, status, waste code and date (Beijing)."""
+    params = search.model_dump(mode="json", exclude_none=True)
+    found: list[dict[str, Any]] = await read_record(deps, "/records/applications", params)
+    return found
