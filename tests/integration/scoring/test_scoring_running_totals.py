@@ -151,6 +151,7 @@ async def dead_letters(scoring: Scoring, kafka_bootstrap: str, count: int) -> li
         bootstrap_servers=kafka_bootstrap,
         auto_offset_reset="earliest",
         group_id=None,
+        isolation_level="read_committed",
     )
     await consumer.start()
     records: list[Any] = []

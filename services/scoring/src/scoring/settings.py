@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -18,6 +19,8 @@ class ScoringSettings(KafkaSettings):
     scoring_app_id: str = Field(default="scoring", min_length=1)
     worker_web_host: str = "0.0.0.0"
     worker_web_port: int = Field(default=6062, ge=1, le=65535)
+    # Where faust keeps its per-app folder (env WORKER_DATA_DIR); not the working directory.
+    worker_data_dir: str = Field(default_factory=lambda: f"{tempfile.gettempdir()}/zw-faust")
     # faust sleeps this long after a rebalance before consuming (lets every worker settle).
     worker_stream_recovery_delay_s: float = Field(default=1.0, ge=0, le=60)
     worker_session_timeout_s: float = Field(default=30.0, gt=0, le=300)

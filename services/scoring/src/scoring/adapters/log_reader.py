@@ -63,10 +63,49 @@ async def read_to(
         await consumer.stop()
 
 
+async def data_ends(
+    bootstrap: str, ends: dict[TopicPartition, int], window: int = 64
+) -> dict[TopicPartition, int]:
+    """Per partition, one past the last record a consumer can see before ``ends``.
+
+    A transactional producer leaves commit markers after its records; they take offsets but
+    are never delivered, so a consumer that commits "last record + 1" (as faust does) stops
+    short of the end offset. This is the offset such a consumer commits once it has read
+    everything; 0 for a partition with no records."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    found: dict[TopicPartition, int] = {}
+    try:
+        consumer.assign(list(ends))
+        beginnings = await consumer.beginning_offsets(list(ends))
+        for tp, end in ends.items():
+            found[tp] = 0
+            start, size = end, window
+            while start > beginnings[tp] and found[tp] == 0:
+                start = max(beginnings[tp], end - size)
+                consumer.seek(tp, start)
+                while await consumer.position(tp) < end:
+                    batches = await consumer.getmany(tp, timeout_ms=500)
+                    for record in batches.get(tp, []):
+                        if record.offset < end:
+                            found[tp] = max(found[tp], record.offset + 1)
+                size *= 4
+        return found
+    finally:
+        await consumer.stop()
+
+
 async def wait_for_group(
     bootstrap: str, group: str, ends: dict[TopicPartition, int], timeout_s: float
 ) -> bool:
-    """True once ``group`` has committed offsets at or past ``ends`` (within the timeout)."""
+    """True once ``group`` has committed offsets at or past ``ends`` (within the timeout).
+
+    Pass :func:`data_ends`, not raw end offsets, for topics written by transactions."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=group, isolation_level="read_committed"
     )

@@ -18,7 +18,13 @@ from typing import TypeVar
 from aiokafka import TopicPartition
 
 from scoring.adapters.compacted_view import Latest, read_payload
-from scoring.adapters.log_reader import end_offsets, partitions_of, read_to, wait_for_group
+from scoring.adapters.log_reader import (
+    data_ends,
+    end_offsets,
+    partitions_of,
+    read_to,
+    wait_for_group,
+)
 from scoring.replay import differences, replay
 from scoring.settings import ScoringSettings
 from zw_shared.contracts.scoring import CellPeriodFlowsUpdated, CellTotalsUpdated
@@ -30,7 +36,10 @@ async def run(settings: ScoringSettings) -> int:
     flow_ends = await _ends(settings, WASTE_FLOW_EVENTS.name)
     assessment_ends = await _ends(settings, CELL_ASSESSMENTS.name)
     ends = {**flow_ends, **assessment_ends}
-    if not await wait_for_group(bootstrap, settings.scoring_app_id, ends, settings.replay_wait_s):
+    consumed = await data_ends(bootstrap, ends)
+    if not await wait_for_group(
+        bootstrap, settings.scoring_app_id, consumed, settings.replay_wait_s
+    ):
         print(json.dumps({"error": f"worker group {settings.scoring_app_id} did not catch up"}))
         return 2
     replayed = await replay(

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import faust
 
 from scoring.settings import ScoringSettings
@@ -12,8 +14,11 @@ from zw_shared.topics import WASTE_FLOW_EVENTS
 
 
 def create_worker_app(settings: ScoringSettings) -> faust.App:
+    datadir = Path(settings.worker_data_dir) / settings.scoring_app_id
+    datadir.mkdir(parents=True, exist_ok=True)  # faust creates only the last level
     return ReadCommittedApp(
         settings.scoring_app_id,
+        datadir=str(datadir),
         broker=[f"kafka://{host.strip()}" for host in settings.kafka_bootstrap_servers.split(",")],
         store="memory://",
         # Tables are co-partitioned with the waste-flow topic they are built from.
