@@ -12,6 +12,9 @@ import pytest
 
 log = logging.getLogger("tests")
 
+# What the session's broker was, for the summary at the end of the run.
+_broker_facts: dict[str, str] = {}
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Each test is marked by its folder: tests/unit, tests/integration or tests/e2e."""
@@ -34,7 +37,12 @@ def kafka_broker() -> Iterator[object]:
         broker.bootstrap_servers,
         broker.started_in_s,
     )
-    print(f"\n[kafka] testcontainers started {broker.image} in {broker.started_in_s:.2f}s")
+    _broker_facts.update(
+        container=broker.get_wrapped_container().short_id,
+        image=str(broker.image),
+        bootstrap=str(broker.bootstrap_servers),
+        started_in=f"{broker.started_in_s:.2f}s",
+    )
     yield broker
     broker.stop()
 
@@ -60,3 +68,31 @@ def provisioned_prefix(kafka_bootstrap: str, topic_prefix: str) -> str:
     finally:
         admin.close()
     return topic_prefix
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Shows that the integration and end-to-end tests ran, and against which broker."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") not in ("call", "setup"):
+                continue
+            if report.when == "setup" and outcome == "passed":
+                continue
+            kind = next(
+                (k for k in ("unit", "integration", "e2e") if f"tests/{k}/" in report.nodeid),
+                "other",
+            )
+            counts.setdefault(kind, {}).setdefault(outcome, 0)
+            counts[kind][outcome] += 1
+    terminalreporter.section("what ran")
+    for kind, by_outcome in sorted(counts.items()):
+        line = ", ".join(f"{n} {outcome}" for outcome, n in sorted(by_outcome.items()))
+        terminalreporter.write_line(f"{kind}: {line}")
+    if _broker_facts:
+        terminalreporter.write_line(
+            "Kafka broker started by testcontainers: {image}, container {container}, "
+            "at {bootstrap}, ready in {started_in}".format(**_broker_facts)
+        )
+    else:
+        terminalreporter.write_line("no Kafka broker was started in this run")

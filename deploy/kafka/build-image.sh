@@ -15,7 +15,7 @@ ENGINE=${ENGINE:-podman}
 WORK=${KAFKA_BUILD_DIR:-$HERE/.build}
 ROOT="$WORK/rootfs"
 
-if [ "${FORCE_BUILD:-0}" != 1 ] && $ENGINE image exists "$IMAGE" 2>/dev/null; then
+if [ "${FORCE_BUILD:-0}" != 1 ] && $ENGINE image inspect "$IMAGE" >/dev/null 2>&1; then
   echo "[kafka-image] $IMAGE already present" >&2
   exit 0
 fi
