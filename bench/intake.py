@@ -41,6 +41,7 @@ from waste_intake.handlers.flows import FlowContext, FlowHandler
 from waste_intake.settings import IntakeSettings
 from zw_shared.adapters.publisher import Published
 from zw_shared.contracts.waste import CellRegistered, FacilityRegistered
+from zw_shared.testing.processes import ServiceProcess
 
 ADMIN_TOKEN = "bench-admin-token-0123456789abcdef"
 BARE_KEY = "zwk_bench-bare-key"
@@ -203,21 +204,31 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def measure(
-    args: argparse.Namespace, intake_url: str, intake_key: str, bare_url: str
+    args: argparse.Namespace,
+    intake_url: str,
+    intake_key: str,
+    bare_url: str,
+    servers: tuple[ServiceProcess, ServiceProcess],
 ) -> dict[str, Any]:
     warm = min(200, args.events)
     await single_round(intake_url, intake_key, warm, args.concurrency, "warm")
     await single_round(bare_url, BARE_KEY, warm, args.concurrency, "warm")
     single, bare, latencies = [], [], []
+    intake, bare_server = servers
+    cpu = {"intake": 0.0, "bare": 0.0}
     for r in range(args.rounds):
+        before = intake.cpu_seconds()
         rate, lat = await single_round(
             intake_url, intake_key, args.events, args.concurrency, f"s{r}"
         )
+        cpu["intake"] += intake.cpu_seconds() - before
         single.append(rate)
         latencies += lat
+        before = bare_server.cpu_seconds()
         bare.append(
             (await single_round(bare_url, BARE_KEY, args.events, args.concurrency, f"b{r}"))[0]
         )
+        cpu["bare"] += bare_server.cpu_seconds() - before
     batch = await batch_round(intake_url, intake_key, args.batches, args.batch_size, "batch")
     single_rate, bare_rate = statistics.median(single), statistics.median(bare)
     return {
@@ -227,6 +238,9 @@ async def measure(
         "batch_events_per_s": round(batch, 1),
         "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+        # Server CPU per single POST: tells a CPU-bound server from one waiting on the broker.
+        "cpu_ms_per_event": round(cpu["intake"] * 1000 / (args.rounds * args.events), 3),
+        "bare_cpu_ms_per_event": round(cpu["bare"] * 1000 / (args.rounds * args.events), 3),
         "events_per_round": args.events,
         "rounds": args.rounds,
         "concurrency": args.concurrency,
@@ -239,7 +253,6 @@ async def measure(
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from zw_shared.provisioning import connect_admin, ensure_topics
     from zw_shared.testing.kafka import KafkaBroker, free_port
-    from zw_shared.testing.processes import ServiceProcess
 
     broker = KafkaBroker().start()
     try:
@@ -249,14 +262,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         intake_port, bare_port = free_port(), free_port()
         env = {"ENVIRONMENT": "test", "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
                "TOPIC_PREFIX": "bench.", "API_HOST": "127.0.0.1", "API_PORT": str(intake_port),
-               "INTAKE_ADMIN_TOKEN": ADMIN_TOKEN}  # fmt: skip
+               "INTAKE_ADMIN_TOKEN": ADMIN_TOKEN,
+               # The bare endpoint logs no line per request either.
+               "API_ACCESS_LOG": "false",
+               "PUBLISH_LANES": os.environ.get("PUBLISH_LANES", "1")}  # fmt: skip
         intake_url, bare_url = f"http://127.0.0.1:{intake_port}", f"http://127.0.0.1:{bare_port}"
         bare_argv = [sys.executable, __file__, "serve-bare", str(bare_port)]
         with (
-            ServiceProcess(["waste-intake-api"], env, f"{intake_url}/readyz", name="intake"),
-            ServiceProcess(bare_argv, {}, f"{bare_url}/readyz", name="bare"),
+            ServiceProcess(["waste-intake-api"], env, f"{intake_url}/readyz", name="intake") as a,
+            ServiceProcess(bare_argv, {}, f"{bare_url}/readyz", name="bare") as b,
         ):
-            result = asyncio.run(measure(args, intake_url, register(intake_url), bare_url))
+            key = register(intake_url)
+            result = asyncio.run(measure(args, intake_url, key, bare_url, (a, b)))
         result["broker_start_s"] = round(broker.started_in_s or 0, 2)
         return result
     finally:
@@ -273,6 +290,10 @@ def print_table(result: dict[str, Any]) -> None:
             f"{result['batch_events_per_s']:.0f} events/s",
         ),
         ("single POST latency p50 / p99", f"{result['p50_ms']:.1f} / {result['p99_ms']:.1f} ms"),
+        (
+            "server CPU per single POST: intake / bare",
+            f"{result['cpu_ms_per_event']:.2f} / {result['bare_cpu_ms_per_event']:.2f} ms",
+        ),
     ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:

@@ -19,8 +19,12 @@ from zw_shared.topics import WASTE_FLOW_EVENTS
 pytestmark = pytest.mark.integration
 
 
-async def started_publisher(bootstrap: str, timeout_s: float = 5.0) -> EventPublisher:
-    publisher = EventPublisher(bootstrap, timeout_s, "test", f"test-{uuid.uuid4().hex}")
+async def started_publisher(
+    bootstrap: str, timeout_s: float = 5.0, lanes: int = 1
+) -> EventPublisher:
+    publisher = EventPublisher(
+        bootstrap, timeout_s, "test", f"test-{uuid.uuid4().hex}", lanes=lanes
+    )
     await publisher.start()
     for _ in range(150):
         if await publisher.is_ready(1.0):
@@ -74,10 +78,11 @@ async def test_an_acknowledged_write_is_read_back_once_with_its_key_and_headers(
     assert records[0].headers == (("h", b"1"),)
 
 
+@pytest.mark.parametrize("lanes", [1, 3])
 async def test_concurrent_writes_are_all_acknowledged_and_share_transactions(
-    kafka_bootstrap: str, topic: str
+    kafka_bootstrap: str, topic: str, lanes: int
 ) -> None:
-    publisher = await started_publisher(kafka_bootstrap)
+    publisher = await started_publisher(kafka_bootstrap, lanes=lanes)
     values = [f"e{i}".encode() for i in range(300)]
 
     await asyncio.gather(

@@ -18,6 +18,9 @@ class KafkaSettings(BaseSettings):
     topic_replication_factor: int = Field(default=1, ge=1)
     # How long a request waits for the broker's acknowledgement before answering 503.
     publish_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    # Transactional producers an API publishes through, each with one transaction in flight
+    # (env PUBLISH_LANES; see zw_shared.adapters.publisher).
+    publish_lanes: int = Field(default=1, ge=1, le=16)
     # How long a readiness probe waits for the broker's metadata.
     readiness_timeout_s: float = Field(default=2.0, gt=0, le=30)
 

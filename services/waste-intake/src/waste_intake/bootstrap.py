@@ -94,6 +94,7 @@ def build_api_deps(settings: IntakeSettings | None = None) -> ApiDeps:
         settings.publish_timeout_s,
         client_id=client_id,
         transactional_id=settings.producer_transactional_id,
+        lanes=settings.publish_lanes,
     )
     registry, ledger = Registry(), Ledger()
     topics = RegistryTopics(

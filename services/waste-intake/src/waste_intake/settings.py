@@ -18,6 +18,8 @@ class IntakeSettings(KafkaSettings):
     # HTTP API (env API_HOST, API_PORT).
     api_host: str = "0.0.0.0"  # a container listens on every interface
     api_port: int = Field(default=8001, ge=1, le=65535)
+    # uvicorn's line per request (env API_ACCESS_LOG); the metrics count every request anyway.
+    api_access_log: bool = True
     intake_app_id: str = Field(default="waste-intake", min_length=1)
     # Stable per instance (e.g. the pod name): a restart then fences the old producer and
     # aborts its open transaction at once (env PRODUCER_TRANSACTIONAL_ID; optional).

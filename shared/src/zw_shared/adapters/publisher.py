@@ -10,9 +10,14 @@ unreachable), every caller in it gets :class:`BrokerUnavailable` (the API answer
 producer is discarded. The next producer registers the same ``transactional.id``, which fences
 the old one and makes the broker abort its open transaction; if the broker never sees the new
 producer, the transaction coordinator aborts it after ``transaction.timeout.ms``. Either way
-no read_committed consumer ever sees those records. The one case no client can rule out: the
-commit reached the broker and only its answer was lost. Clients retry with the same event
-id, and consumers are idempotent on it, so that case is counted once.
+no read_committed consumer ever sees those records.
+
+Order: a publish that starts after another one returned lands after it. Publishes that are
+in flight at the same time may land in either order (they run in separate transactions).
+
+The one case no client can rule out: the commit reached the broker and only its answer was
+lost. Clients retry with the same event id, and consumers are idempotent on it, so that case
+is counted once.
 """
 
 from __future__ import annotations
@@ -56,6 +61,14 @@ class _Pending:
     future: asyncio.Future[Published] = field(default_factory=asyncio.Future)
 
 
+@dataclass
+class _Lane:
+    """One transactional producer; at most one transaction open at a time."""
+
+    transactional_id: str
+    producer: AIOKafkaProducer | None = None
+
+
 class EventPublisher:
     def __init__(
         self,
@@ -64,39 +77,47 @@ class EventPublisher:
         client_id: str,
         transactional_id: str | None = None,
         max_batch: int = 1000,
+        lanes: int = 1,
     ) -> None:
         """``transactional_id`` should be stable per instance (a StatefulSet pod name, say):
         a restarted instance then fences its predecessor and aborts its open transaction at
         once. Without one, a unique id is made up, and an open transaction left by a crash
-        is aborted by the coordinator after its timeout."""
+        is aborted by the coordinator after its timeout.
+
+        ``lanes`` producers (``<transactional_id>-<n>``) each keep one transaction in flight,
+        so a commit's round trips to the coordinator overlap with the next group's."""
+        if lanes < 1:
+            raise ValueError(f"lanes must be at least 1, got {lanes}")
         self._bootstrap = bootstrap_servers
         self._timeout_s = publish_timeout_s
         self._client_id = client_id
-        self._transactional_id = (
-            transactional_id or f"{client_id}-{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
-        )
+        base_id = transactional_id or f"{client_id}-{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+        self._lanes = [_Lane(f"{base_id}-{n}") for n in range(lanes)]
         self._max_batch = max_batch
-        self._producer: AIOKafkaProducer | None = None
         self._queue: deque[_Pending] = deque()
         self._wakeup = asyncio.Event()
-        self._runner: asyncio.Task[None] | None = None
+        self._runners: list[asyncio.Task[None]] = []
         self.transactions_committed = 0
         self.transactions_failed = 0
 
     async def start(self) -> None:
         """Connects in the background: the service starts (and answers /healthz) while the
-        broker is away, and answers 503 on writes until the producer is connected."""
-        self._runner = asyncio.create_task(self._run(), name="event-publisher")
+        broker is away, and answers 503 on writes until a producer is connected."""
+        self._runners = [
+            asyncio.create_task(self._run(lane), name=f"event-publisher-{n}")
+            for n, lane in enumerate(self._lanes)
+        ]
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            self._runner.cancel()
-            await asyncio.gather(self._runner, return_exceptions=True)
+        for runner in self._runners:
+            runner.cancel()
+        await asyncio.gather(*self._runners, return_exceptions=True)
         self._fail(list(self._queue), "the service is shutting down")
         self._queue.clear()
-        if self._producer is not None:
-            await self._close(self._producer)
-            self._producer = None
+        for lane in self._lanes:
+            if lane.producer is not None:
+                await self._close(lane.producer)
+                lane.producer = None
 
     async def publish(self, topic: str, key: str, event: CloudEvent) -> Published:
         return await self.publish_raw(topic, key, event.to_bytes())
@@ -104,32 +125,36 @@ class EventPublisher:
     async def publish_raw(
         self, topic: str, key: str, value: bytes, headers: Headers | None = None
     ) -> Published:
-        if self._producer is None:
+        if self._connected() is None:
             raise BrokerUnavailable("not connected to the Kafka broker")
         pending = _Pending(topic, key.encode(), value, headers, time.monotonic() + self._timeout_s)
         self._queue.append(pending)
         self._wakeup.set()
-        # The runner resolves every future: it is sent by the deadline or failed unsent.
+        # A runner resolves every future: it is sent by the deadline or failed unsent.
         return await pending.future
 
     async def is_ready(self, timeout_s: float) -> bool:
-        """True when the producer is connected and the broker answers a metadata request."""
-        if self._producer is None:
+        """True when a producer is connected and the broker answers a metadata request."""
+        producer = self._connected()
+        if producer is None:
             return False
         try:
-            await asyncio.wait_for(self._producer.client.fetch_all_metadata(), timeout_s)
+            await asyncio.wait_for(producer.client.fetch_all_metadata(), timeout_s)
         except (KafkaError, TimeoutError, OSError):
             return False
         return True
 
-    async def _run(self) -> None:
+    def _connected(self) -> AIOKafkaProducer | None:
+        return next((lane.producer for lane in self._lanes if lane.producer is not None), None)
+
+    async def _run(self, lane: _Lane) -> None:
         while True:
-            if self._producer is None:
-                await self._connect()
+            if lane.producer is None:
+                lane.producer = await self._connect(lane.transactional_id)
             await self._wakeup.wait()
             batch = self._take_batch()
             if batch:
-                await self._commit(batch)
+                await self._commit(lane, batch)
 
     def _take_batch(self) -> list[_Pending]:
         now = time.monotonic()
@@ -144,8 +169,8 @@ class EventPublisher:
             self._wakeup.clear()
         return batch
 
-    async def _commit(self, batch: list[_Pending]) -> None:
-        producer = self._producer
+    async def _commit(self, lane: _Lane, batch: list[_Pending]) -> None:
+        producer = lane.producer
         assert producer is not None
         try:
             results = await asyncio.wait_for(self._transact(producer, batch), self._timeout_s)
@@ -153,7 +178,7 @@ class EventPublisher:
             self.transactions_failed += 1
             log.warning("transaction of %d records failed: %r", len(batch), exc)
             self._fail(batch, f"the broker did not acknowledge the write: {exc!r}")
-            self._producer = None
+            lane.producer = None
             await self._kill(producer)
             return
         self.transactions_committed += 1
@@ -183,10 +208,10 @@ class EventPublisher:
         except (KafkaError, TimeoutError, OSError) as exc:
             log.debug("closing a failed producer: %r", exc)
 
-    async def _connect(self) -> None:
+    async def _connect(self, transactional_id: str) -> AIOKafkaProducer:
         delay = 0.2
         while True:
-            producer = self._new_producer()
+            producer = self._new_producer(transactional_id)
             try:
                 await asyncio.wait_for(producer.start(), self._timeout_s * 2)
             except (KafkaError, TimeoutError, OSError) as exc:
@@ -195,15 +220,14 @@ class EventPublisher:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
             else:
-                self._producer = producer
-                return
+                return producer
 
-    def _new_producer(self) -> AIOKafkaProducer:
+    def _new_producer(self, transactional_id: str) -> AIOKafkaProducer:
         timeout_ms = int(self._timeout_s * 1000)
         return AIOKafkaProducer(
             bootstrap_servers=self._bootstrap,
             client_id=self._client_id,
-            transactional_id=self._transactional_id,
+            transactional_id=transactional_id,
             enable_idempotence=True,
             acks="all",
             request_timeout_ms=timeout_ms,

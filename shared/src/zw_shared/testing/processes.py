@@ -42,6 +42,16 @@ class ServiceProcess:
     def log_path(self) -> str:
         return self._log.name
 
+    @property
+    def pid(self) -> int:
+        assert self._proc is not None, "the process was not started"
+        return self._proc.pid
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the process has used so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def logs(self, tail: int = 60) -> str:
         text = Path(self._log.name).read_text(errors="replace")
         return "\n".join(text.splitlines()[-tail:])

@@ -61,4 +61,10 @@ def create_app(deps: ApiDeps) -> FastAPI:
 
 def main() -> None:
     deps = build_api_deps()
-    uvicorn.run(create_app(deps), host=deps.settings.api_host, port=deps.settings.api_port)
+    settings = deps.settings
+    uvicorn.run(
+        create_app(deps),
+        host=settings.api_host,
+        port=settings.api_port,
+        access_log=settings.api_access_log,
+    )
