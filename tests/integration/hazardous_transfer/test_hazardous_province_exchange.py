@@ -200,14 +200,20 @@ def test_a_manifest_runs_across_the_nodes_with_a_discrepancy_and_survives_a_rest
     wait_for(lambda: record(nodes.sh, f"/manifests/{no}"), status_is("delivered"))
     received = ok(nodes.sh.post(f"/manifests/{no}/receipt", json=RECEIPT, headers=RECEIVER))
     assert "hazardous.manifest.discrepancy-raised" in received["event_types"]
+    fix = RECEIPT | {"method": "R9", "reason": "recorded the wrong method"}
+    path = f"/manifests/{no}/receipt-corrections"
+    corrected = ok(nodes.sh.post(path, json=fix, headers=RECEIVER))
+    assert corrected["event_types"] == ["hazardous.manifest.receipt-corrected"]
     ok(nodes.sh.post(f"/manifests/{no}/processing", headers=RECEIVER))
     at_sh = wait_for(lambda: record(nodes.sh, f"/manifests/{no}"), status_is("processed"))
     assert at_sh["discrepancy"]["notify"] == ["shipper-js-1", "31"]
+    assert [r["method"] for r in at_sh["receipt_history"]] == ["R4"]
     history = ok(nodes.js.get(f"/manifests/{no}/history"))
     assert [e["actor"] for e in history["log"]] == [
         "shipper-js-1", "carrier-js-1", "carrier-sh-2", "carrier-sh-2",
-        "receiver-sh-1", "receiver-sh-1", "receiver-sh-1",
+        "receiver-sh-1", "receiver-sh-1", "receiver-sh-1", "receiver-sh-1",
     ]  # fmt: skip
+    assert [r["method"] for r in history["receipts"]] == ["R4", "R9"]
     before = record(nodes.js, f"/manifests/{no}")
     _restart_worker(nodes)
     after = nodes.js.get(f"/manifests/{no}")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import httpx
-
 from hazardous_transfer.adapters.code_tables import read_code_table
 from hazardous_transfer.adapters.verdicts import VerdictListener
+from hazardous_transfer.adapters.worker_client import WorkerClient
 from hazardous_transfer.domain.policy import TransferPolicy, WhiteList
 from hazardous_transfer.domain.provinces import ProvinceRegistry
 from hazardous_transfer.domain.waste_codes import Catalogue
@@ -22,7 +21,7 @@ class ApiDeps:
     settings: HazardousSettings
     publisher: EventPublisher
     verdicts: VerdictListener
-    worker: httpx.AsyncClient
+    worker: WorkerClient
 
 
 def build_policy(settings: HazardousSettings) -> TransferPolicy:
@@ -58,5 +57,5 @@ def build_api_deps(settings: HazardousSettings | None = None) -> ApiDeps:
         settings.topic(HAZARDOUS_COMMAND_RESULTS.name),
         settings.node_id,
     )
-    worker = httpx.AsyncClient(base_url=settings.worker_url, timeout=settings.command_timeout_s)
+    worker = WorkerClient(settings.worker_url, settings.command_timeout_s)
     return ApiDeps(settings=settings, publisher=publisher, verdicts=verdicts, worker=worker)

@@ -142,6 +142,22 @@ class ReceiptBody(Body):
     observed_packaging: str = Field(min_length=1)
 
 
+class ReceiptCorrectionBody(ReceiptBody):
+    model_config = example(
+        {
+            "accepted_kg": 940,
+            "refused_kg": 40,
+            "method": "R4",
+            "observed_code": "900-041-49",
+            "observed_form": "solid",
+            "observed_packaging": "steel drums",
+            "reason": "re-weighed: one drum refused",
+        }
+    )
+
+    reason: str = Field(min_length=1)
+
+
 class CorrectionBody(Body):
     model_config = example({"waste": WASTE | {"quantity_kg": 980}, "reason": "weighbridge"})
 

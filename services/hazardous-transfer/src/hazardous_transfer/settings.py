@@ -32,6 +32,11 @@ class HazardousSettings(KafkaSettings):
     # How long the broker waits for a worker that stopped answering before handing its
     # partitions to a restarted one (Kafka's group.min.session.timeout.ms is 6 s).
     worker_session_timeout_s: float = Field(default=60.0, ge=6, le=300)
+    # How long the broker may hold the worker's fetch when there is nothing new (faust's
+    # own 1500 ms delays commands behind a fetch of quiet partitions).
+    worker_fetch_max_wait_ms: int = Field(default=50, ge=1, le=1500)
+    # How long the worker's producer gathers records into one request.
+    worker_producer_linger_ms: float = Field(default=5, ge=0, le=100)
     # Where the API reads records from (the worker's web server of the same node).
     worker_url: str = "http://127.0.0.1:6063"
 
@@ -59,6 +64,10 @@ class HazardousSettings(KafkaSettings):
     deadline_check_interval_s: float = Field(default=60.0, gt=0)
     # Commands decided together, their events acknowledged by the broker in one wait.
     command_batch_size: int = Field(default=200, ge=1, le=10_000)
+    # How long the worker gathers commands for a batch (less when the batch fills up). Under
+    # load a longer wait makes larger batches (their costs are shared); alone, a command
+    # waits this long at most.
+    command_batch_wait_ms: float = Field(default=20, gt=0, le=1000)
     # How far in the past a client may date an act: signatures of a paper manifest are
     # entered afterwards with their real times, within 10 working days (three weeks or more
     # across a holiday).

@@ -270,6 +270,24 @@ class ManifestCorrected(_ManifestEvent):
     reason: str = Field(min_length=1)
 
 
+class ManifestReceiptCorrected(_ManifestEvent):
+    """The receiver's correction of its receipt after signing: a new version of the receipt
+    (what it accepted and refused, the method, what it saw); the earlier ones stay in the
+    history."""
+
+    event_type: ClassVar[str] = "hazardous.manifest.receipt-corrected"
+    version: ClassVar[int] = 1
+    receipt_version: int = Field(ge=2)
+    receiver_id: str
+    accepted_kg: float = Field(ge=0)
+    refused_kg: float = Field(ge=0)
+    method: str = Field(min_length=1)
+    observed_code: str = Field(pattern=WASTE_CODE)
+    observed_form: WasteForm
+    observed_packaging: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+
 class ManifestOverdue(_ManifestEvent):
     event_type: ClassVar[str] = "hazardous.manifest.overdue"
     version: ClassVar[int] = 1
@@ -298,6 +316,7 @@ MANIFEST_EVENTS = (
     ManifestProcessed,
     ManifestCorrected,
     ManifestOverdue,
+    ManifestReceiptCorrected,
 )
 for _model in (*APPLICATION_EVENTS, *MANIFEST_EVENTS):
     register(_model)
@@ -323,6 +342,7 @@ ManifestEvent = (
     | ManifestProcessed
     | ManifestCorrected
     | ManifestOverdue
+    | ManifestReceiptCorrected
 )
 
 

@@ -29,6 +29,7 @@ class CommandName(StrEnum):
     RECEIVE = "receive"
     PROCESS = "process"
     CORRECT_MANIFEST = "correct_manifest"
+    CORRECT_RECEIPT = "correct_receipt"
 
 
 class TransferCommandIssued(EventPayload):
@@ -68,3 +69,18 @@ class TransferCommandAnswered(EventPayload):
 
 register(TransferCommandIssued)
 register(TransferCommandAnswered)
+
+
+class TransferCommandsAnswered(EventPayload):
+    """The owner's verdicts on one batch's commands for one node's API, in one record.
+
+    A busy owner answers a batch of commands with one write, not one per command."""
+
+    event_type: ClassVar[str] = "hazardous.commands.answered"
+    version: ClassVar[int] = 1
+
+    reply_to: str
+    verdicts: tuple[TransferCommandAnswered, ...] = Field(min_length=1)
+
+
+register(TransferCommandsAnswered)

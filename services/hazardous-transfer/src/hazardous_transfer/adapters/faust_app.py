@@ -16,7 +16,7 @@ from faust.web import Request, Response, View
 from prometheus_client import generate_latest
 
 from hazardous_transfer.settings import HazardousSettings
-from zw_shared.adapters.faust_app import ReadCommittedApp
+from zw_shared.adapters import faust_app as shared_faust
 
 log = logging.getLogger(__name__)
 
@@ -25,21 +25,58 @@ def broker_urls(bootstrap_servers: str) -> list[str]:
     return [f"kafka://{server.strip()}" for server in bootstrap_servers.split(",")]
 
 
+class _PromptFetchThread(shared_faust._ReadCommittedConsumerThread):
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        # faust fixes the broker's wait for a fetch at 1500 ms. aiokafka leaves out of a
+        # fetch the partitions whose records are not yet taken; when such a fetch (of
+        # partitions with nothing new) is held that long, the commands arriving meanwhile
+        # on the other partitions wait with it. Read by the fetcher created at start.
+        app: Any = self.app  # a PromptFetchApp
+        consumer._fetch_max_wait_ms = app.fetch_max_wait_ms
+        return consumer
+
+
+class _PromptFetchConsumer(shared_faust._ReadCommittedConsumer):
+    def _new_consumer_thread(self) -> _PromptFetchThread:
+        return _PromptFetchThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class _PromptFetchTransport(shared_faust._ReadCommittedTransport):
+    Consumer = _PromptFetchConsumer
+
+
+class PromptFetchApp(shared_faust.ReadCommittedApp):
+    """Reads committed records only, and fetches with a short broker wait
+    (``WORKER_FETCH_MAX_WAIT_MS``): a command does not wait behind a held fetch."""
+
+    def __init__(self, app_id: str, *, fetch_max_wait_ms: int, **options: Any) -> None:
+        super().__init__(app_id, **options)
+        self.fetch_max_wait_ms = fetch_max_wait_ms
+
+    def _new_transport(self) -> Any:
+        return _PromptFetchTransport(self.conf.broker_consumer, self)
+
+
 def create_faust_app(settings: HazardousSettings) -> faust.App:
     datadir = Path(settings.worker_data_dir) / settings.hazardous_app_id
     datadir.mkdir(parents=True, exist_ok=True)  # faust creates only the last level
-    app = ReadCommittedApp(
+    app = PromptFetchApp(
         settings.hazardous_app_id,
         broker=broker_urls(settings.kafka_bootstrap_servers),
         store="memory://",
         datadir=str(datadir),
         topic_replication_factor=settings.topic_replication_factor,
         producer_acks=-1,
+        # A batch's events, table changes and verdicts go out in a few requests, not one
+        # each: a request (a socket write) costs more here than the records in it.
+        producer_linger=settings.worker_producer_linger_ms / 1000,
         broker_session_timeout=settings.worker_session_timeout_s,
         broker_heartbeat_interval=min(3.0, settings.worker_session_timeout_s / 3),
         web_enabled=True,
         web_bind=settings.worker_web_host,
         web_port=settings.worker_web_port,
+        fetch_max_wait_ms=settings.worker_fetch_max_wait_ms,
     )
     add_health_pages(app, settings.readiness_timeout_s)
     return app

@@ -17,6 +17,11 @@ COMMAND_BATCH_SECONDS = Histogram(
     "Time to decide a batch of commands, publish their events and answer them",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
+COMMAND_WAIT_SECONDS = Histogram(
+    "hazardous_command_wait_seconds",
+    "Time from a command's write to the broker until the worker decides it",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 DEAD_LETTERS = Counter(
     "hazardous_worker_dead_letters_total", "Records the worker could not read", ["reason"]
 )

@@ -1,17 +1,22 @@
 """What the worker does with each record it reads: a command for a record this node owns is
 decided, its events published (the broker acknowledges them before the tables change and
 before the verdict goes back), an event of another node that concerns our provinces is
-copied. Nothing read is dropped silently: what cannot be read goes to the dead letters."""
+copied. Nothing read is dropped silently: what cannot be read goes to the dead letters.
+
+Work is per batch: the events of all the batch's commands are sent together and their
+acknowledgements awaited once, each touched record is written to its table (and changelog)
+once, and the verdicts go back in one record per waiting node."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import faust
 from pydantic import ValidationError
 
 from hazardous_transfer.adapters import metrics
@@ -32,28 +37,44 @@ from zw_shared.contracts.hazardous import (
     ManifestOverdue,
     event_key,
 )
-from zw_shared.contracts.hazardous_commands import TransferCommandAnswered, TransferCommandIssued
+from zw_shared.contracts.hazardous_commands import (
+    TransferCommandAnswered,
+    TransferCommandIssued,
+    TransferCommandsAnswered,
+)
 from zw_shared.contracts.registry import UnknownEventType, UnknownSchemaVersion
 
 log = logging.getLogger(__name__)
 TRANSFER_EVENTS = (*APPLICATION_EVENTS, *MANIFEST_EVENTS)
 UNREADABLE = (ValueError, ValidationError, UnknownEventType, UnknownSchemaVersion)
+# Names the node that wrote an event, so that it skips its own without reading them.
+SOURCE_HEADER = "zw-source"
+
+Headers = list[tuple[str, bytes]]
+# Sends a record (topic, key, value, headers); the awaitable it returns resolves once the
+# broker acknowledged the record.
+Send = Callable[[str, bytes, bytes, Headers | None], Awaitable[Awaitable[Any]]]
 
 
 class TransferWorker:
     def __init__(
         self,
         tables: Tables,
-        topics: dict[str, faust.TopicT],
+        topics: Mapping[str, str],
+        send: Send,
         policy: TransferPolicy,
         served: frozenset[str],
         node_id: str,
     ) -> None:
+        """``topics``: the full names of the ``events``, ``results`` and ``dead_letters``
+        topics."""
         self.tables = tables
         self.topics = topics
+        self.send = send
         self.policy = policy
         self.served = served
         self.source = f"hazardous-transfer/{node_id}"
+        self.source_header = [(SOURCE_HEADER, self.source.encode())]
         # One decision at a time: the command agent and the deadline timer share records.
         self.lock = asyncio.Lock()
 
@@ -69,8 +90,7 @@ class TransferWorker:
         await self.tables.warm_up()
         async with self.lock:
             decisions = await self._decide_and_publish(owned)
-        for cmd, outcome, error in decisions:
-            await self._answer_one(cmd, outcome, error)
+        await self._answer(decisions)
         metrics.COMMAND_BATCH_SECONDS.observe(time.perf_counter() - began)
         metrics.COMMAND_BATCH_SIZE.observe(len(owned))
 
@@ -101,29 +121,17 @@ class TransferWorker:
             overlay.commit()
         return decisions
 
-    async def _answer_one(
-        self, cmd: TransferCommandIssued, outcome: Outcome | None, error: DomainError | None
-    ) -> None:
-        if outcome is not None:
-            metrics.COMMANDS.labels(cmd.name.value, "accepted").inc()
-            types = tuple(e.event_type for e in outcome.events)
-            await self._answer(cmd, True, record_id=outcome.record_id, event_types=types)
-            return
-        assert error is not None
-        metrics.COMMANDS.labels(cmd.name.value, error.code).inc()
-        await self._answer(cmd, False, error_code=error.code, http_status=error.http_status,
-                           message=str(error))  # fmt: skip
-
     async def _publish(self, outcomes: list[Outcome]) -> None:
-        futures = [
-            await self.topics["events"].send(
-                key=o.record_id.encode(), value=self._envelope(o.record_id, e)
+        topic = self.topics["events"]
+        sent = [
+            await self.send(
+                topic, o.record_id.encode(), self._envelope(o.record_id, e), self.source_header
             )
             for o in outcomes
             for e in o.events
         ]
-        for future in futures:
-            await future  # acknowledged by the broker (acks=all)
+        for acknowledged in sent:
+            await acknowledged  # by the broker (acks=all)
         for outcome in outcomes:
             for event in outcome.events:
                 _count(event)
@@ -133,15 +141,21 @@ class TransferWorker:
                         time=event.occurred_at, subject=record_id)  # fmt: skip
         return envelope.to_bytes()
 
-    async def _answer(self, cmd: TransferCommandIssued, accepted: bool, **verdict: Any) -> None:
-        answer = TransferCommandAnswered(
-            command_id=cmd.command_id, reply_to=cmd.reply_to, accepted=accepted, **verdict
-        )
-        envelope = wrap(answer, event_id=f"{cmd.command_id}/answer", source=self.source,
-                        time=datetime.now(UTC), subject=cmd.target)  # fmt: skip
-        await self.topics["results"].send(key=cmd.reply_to.encode(), value=envelope.to_bytes())
+    async def _answer(self, decisions: list[Decision]) -> None:
+        """One record per node whose API waits, with the verdicts of all its commands."""
+        by_node: dict[str, list[TransferCommandAnswered]] = defaultdict(list)
+        for cmd, outcome, error in decisions:
+            by_node[cmd.reply_to].append(verdict(cmd, outcome, error))
+        now = datetime.now(UTC)
+        for node, verdicts in by_node.items():
+            answer = TransferCommandsAnswered(reply_to=node, verdicts=tuple(verdicts))
+            envelope = wrap(answer, event_id=f"{verdicts[0].command_id}/answers",
+                            source=self.source, time=now, subject=node)  # fmt: skip
+            await self.send(self.topics["results"], node.encode(), envelope.to_bytes(), None)
 
-    async def on_event(self, raw: bytes, where: str) -> None:
+    async def on_event(self, raw: bytes, where: str, headers: Headers | None = None) -> None:
+        if headers and (SOURCE_HEADER, self.source.encode()) in headers:
+            return  # this node's own event: its records changed when it was recorded
         try:
             envelope = CloudEvent.from_bytes(raw)
             if envelope.source == self.source:
@@ -180,8 +194,8 @@ class TransferWorker:
     async def dead_letter(self, raw: bytes, where: str, reason: str) -> None:
         log.error("dead-lettering %s: %s", where, reason)
         metrics.DEAD_LETTERS.labels(reason.split(":", 1)[0]).inc()
-        headers = {"reason": reason[:1000].encode()}
-        await self.topics["dead_letters"].send(key=where.encode(), value=raw, headers=headers)
+        headers = [("reason", reason[:1000].encode())]
+        await self.send(self.topics["dead_letters"], where.encode(), raw, headers)
 
 
 class Unavailable(DomainError):
@@ -207,6 +221,23 @@ def decide_one(
     for overlay, savepoint in zip(overlays, savepoints, strict=True):
         overlay.restore(savepoint)
     return cmd, None, error
+
+
+def verdict(
+    cmd: TransferCommandIssued, outcome: Outcome | None, error: DomainError | None
+) -> TransferCommandAnswered:
+    if outcome is not None:
+        metrics.COMMANDS.labels(cmd.name.value, "accepted").inc()
+        return TransferCommandAnswered(
+            command_id=cmd.command_id, reply_to=cmd.reply_to, accepted=True,
+            record_id=outcome.record_id, event_types=tuple(e.event_type for e in outcome.events),
+        )  # fmt: skip
+    assert error is not None
+    metrics.COMMANDS.labels(cmd.name.value, error.code).inc()
+    return TransferCommandAnswered(
+        command_id=cmd.command_id, reply_to=cmd.reply_to, accepted=False,
+        error_code=error.code, http_status=error.http_status, message=str(error),
+    )  # fmt: skip
 
 
 def _count(event: TransferEvent) -> None:

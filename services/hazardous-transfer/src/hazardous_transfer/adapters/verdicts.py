@@ -1,6 +1,7 @@
 """The API's side of a command: it waits for the owner node's verdict, read from the
 results topic (every partition, from the end, without a consumer group: each API instance
-reads every verdict and keeps those addressed to its node)."""
+reads the results topic and keeps the verdicts addressed to its node, which it recognises by
+the record's key before reading the record)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from aiokafka.errors import KafkaError
 
 from zw_shared.contracts import unwrap
 from zw_shared.contracts.envelope import CloudEvent
-from zw_shared.contracts.hazardous_commands import TransferCommandAnswered
+from zw_shared.contracts.hazardous_commands import (
+    TransferCommandAnswered,
+    TransferCommandsAnswered,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +72,10 @@ class VerdictListener:
         try:
             await self._position_at_end(consumer)
             self.ready = True
+            mine = self._node_id.encode()
             async for message in consumer:
-                self._deliver(message.value)
+                if message.key in (mine, None):
+                    self._deliver(message.value)
         finally:
             self.ready = False
             await consumer.stop()
@@ -91,8 +97,13 @@ class VerdictListener:
         except Exception as exc:  # never let one bad record stop the listener
             log.error("verdict listener: unreadable record (%s)", exc)
             return
-        if not isinstance(verdict, TransferCommandAnswered):
-            return
+        if isinstance(verdict, TransferCommandsAnswered):
+            for one in verdict.verdicts:
+                self._resolve(one)
+        elif isinstance(verdict, TransferCommandAnswered):
+            self._resolve(verdict)
+
+    def _resolve(self, verdict: TransferCommandAnswered) -> None:
         future = self._waiting.pop(verdict.command_id, None)
         if future is not None and not future.done():
             future.set_result(verdict)

@@ -1,11 +1,16 @@
 """What is left of an approval: its ceiling less what its manifests carry (the shipped
-quantity while on the way, the accepted quantity once received)."""
+quantity while on the way, the accepted quantity once received).
+
+The ledger keeps the total only; each manifest knows what it counts against its approval
+(:attr:`Manifest.charged_kg`), so a ledger stays the same size however many manifests run
+under it (an approval covers a year of trips)."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from hazardous_transfer.domain.errors import (
     ApprovalExpired,
@@ -13,31 +18,42 @@ from hazardous_transfer.domain.errors import (
     NewApplicationRequired,
     QuantityExceedsApproval,
 )
-from zw_shared.contracts.hazardous import (
-    ManifestCorrected,
-    ManifestDrafted,
-    ManifestEvent,
-    ManifestReceived,
-    TransferApproved,
-    WasteDeclaration,
-)
+from zw_shared.contracts.hazardous import TransferApproved, WasteDeclaration
 
 
 class ApprovalLedger(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     approval: TransferApproved
-    charged_kg: dict[str, float] = {}  # manifest number -> quantity counted against the ceiling
+    charged_kg: float = 0.0  # what the manifests under it count against the ceiling
+    manifests: int = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _per_manifest_form(cls, data: Any) -> Any:
+        """Reads a ledger stored by earlier versions (a charge per manifest number)."""
+        if isinstance(data, dict) and isinstance(data.get("charged_kg"), dict):
+            charges = data["charged_kg"]
+            return {**data, "charged_kg": sum(charges.values()), "manifests": len(charges)}
+        return data
 
     @property
     def remaining_kg(self) -> float:
-        return self.approval.quantity_ceiling_kg - sum(self.charged_kg.values())
+        return self.approval.quantity_ceiling_kg - self.charged_kg
 
-    def available_to(self, manifest_no: str) -> float:
-        return self.remaining_kg + self.charged_kg.get(manifest_no, 0.0)
+    def available_to(self, already_charged_kg: float) -> float:
+        """What a manifest that counts ``already_charged_kg`` now may count at most."""
+        return self.remaining_kg + already_charged_kg
 
-    def charge(self, manifest_no: str, quantity_kg: float) -> ApprovalLedger:
-        return self.model_copy(update={"charged_kg": self.charged_kg | {manifest_no: quantity_kg}})
+    def charge(self, previous_kg: float | None, quantity_kg: float) -> ApprovalLedger:
+        """A manifest counts ``quantity_kg`` instead of ``previous_kg`` (None: a new one)."""
+        added = 0 if previous_kg is not None else 1
+        return self.model_copy(
+            update={
+                "charged_kg": self.charged_kg - (previous_kg or 0.0) + quantity_kg,
+                "manifests": self.manifests + added,
+            }
+        )
 
     def check_in_force(self, on: date) -> None:
         a = self.approval
@@ -62,8 +78,8 @@ class ApprovalLedger(BaseModel):
                 "a new application is needed"
             )
 
-    def check_quantity(self, manifest_no: str, quantity_kg: float, what: str) -> None:
-        available = self.available_to(manifest_no)
+    def check_quantity(self, already_charged_kg: float, quantity_kg: float, what: str) -> None:
+        available = self.available_to(already_charged_kg)
         if quantity_kg > available + 1e-9:
             raise QuantityExceedsApproval(
                 f"{what} {quantity_kg:g} kg exceeds what is left of approval "
@@ -72,15 +88,14 @@ class ApprovalLedger(BaseModel):
             )
 
 
-def record(ledger: ApprovalLedger, event: ManifestEvent, received: bool) -> ApprovalLedger:
-    """The ledger after a manifest event under it. ``received``: the manifest was received
-    before this event (then a correction no longer changes what is charged)."""
-    match event:
-        case ManifestDrafted():
-            return ledger.charge(event.manifest_no, event.waste.quantity_kg)
-        case ManifestReceived():
-            return ledger.charge(event.manifest_no, event.accepted_kg)
-        case ManifestCorrected() if not received:
-            return ledger.charge(event.manifest_no, event.waste.quantity_kg)
-        case _:
-            return ledger
+def record(ledger: ApprovalLedger, before: Charged | None, after: Charged) -> ApprovalLedger:
+    """The ledger after a manifest went from ``before`` (None: just drafted) to ``after``."""
+    previous = before.charged_kg if before is not None else None
+    if previous == after.charged_kg:
+        return ledger
+    return ledger.charge(previous, after.charged_kg)
+
+
+class Charged(Protocol):
+    @property
+    def charged_kg(self) -> float: ...

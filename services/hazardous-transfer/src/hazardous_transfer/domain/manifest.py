@@ -3,8 +3,9 @@
 drafted (shipper) -> in transit (picked up by the first carrier; relay handovers, each
 signed by the next carrier) -> delivered (the last carrier hands over: the receiver's
 5-working-day clock starts) -> received (accepted and refused quantities, method) ->
-processed. A correction makes a new version of the declaration; older ones stay in
-``versions``. ``log`` is the full history of who did what when.
+processed. A correction makes a new version of the declaration (older ones stay in
+``versions``) or of the receipt (older ones stay in ``receipt_history``). ``log`` is the
+full history of who did what when.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from zw_shared.contracts.hazardous import (
     ManifestOverdue,
     ManifestPickedUp,
     ManifestProcessed,
+    ManifestReceiptCorrected,
     ManifestReceived,
     ManifestStep,
     ReceiverLicence,
@@ -82,7 +84,8 @@ class Manifest(_Frozen):
     versions: tuple[DeclarationVersion, ...]
     legs: tuple[Leg, ...] = ()
     delivered_at: datetime | None = None
-    receipt: ManifestReceived | None = None
+    receipt: ManifestReceived | None = None  # the receipt in force (its latest version)
+    receipt_history: tuple[ManifestReceived, ...] = ()  # earlier versions, oldest first
     discrepancy: DiscrepancyRaised | None = None
     processed_at: datetime | None = None
     overdue_steps: tuple[ManifestStep, ...] = ()
@@ -97,6 +100,17 @@ class Manifest(_Frozen):
     @property
     def manifest_version(self) -> int:
         return self.versions[-1].manifest_version
+
+    @property
+    def charged_kg(self) -> float:
+        """What the manifest counts against its approval: the declared quantity while on
+        the way, the accepted quantity once received (a later correction of the
+        declaration no longer changes it)."""
+        return self.receipt.accepted_kg if self.receipt is not None else self.waste.quantity_kg
+
+    @property
+    def receipt_version(self) -> int:
+        return len(self.receipt_history) + 1 if self.receipt is not None else 0
 
     @property
     def current_carrier(self) -> str | None:
@@ -173,7 +187,18 @@ def _changes(state: Manifest, event: ManifestEvent) -> dict[str, object]:
                 reason=event.reason,
             )
             return {"versions": (*state.versions, version)}
+        case ManifestReceiptCorrected():
+            return _receipt_corrected(state, event)
         case ManifestOverdue():
             return {"overdue_steps": (*state.overdue_steps, event.step)}
         case ManifestDrafted():
             return {}  # only ever the first event (see ``start``)
+
+
+def _receipt_corrected(state: Manifest, event: ManifestReceiptCorrected) -> dict[str, object]:
+    if state.receipt is None:  # a correction never comes first; a replica may see a gap
+        return {}
+    fields = ("accepted_kg", "refused_kg", "method", "observed_code", "observed_form",
+              "observed_packaging")  # fmt: skip
+    current = state.receipt.model_copy(update={f: getattr(event, f) for f in fields})
+    return {"receipt": current, "receipt_history": (*state.receipt_history, state.receipt)}

@@ -1,6 +1,7 @@
-"""The receiver's confirmation and the shipper's corrections after signing. A confirmation
-compares what arrived with what was declared and raises a discrepancy, addressed to the
-shipper and the destination province, when they differ."""
+"""The receiver's confirmation, and corrections after signing: the shipper's of its
+declaration, the receiver's of its receipt (each a new version, the earlier ones kept). A
+confirmation compares what arrived with what was declared and raises a discrepancy,
+addressed to the shipper and the destination province, when they differ."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from zw_shared.contracts.hazardous import (
     DiscrepancyRaised,
     ManifestCorrected,
     ManifestEvent,
+    ManifestReceiptCorrected,
     ManifestReceived,
     WasteDeclaration,
 )
@@ -57,6 +59,43 @@ def receive(
     return [received, *_discrepancy(state, act, state.waste, seen, policy)]
 
 
+def correct_receipt(
+    state: Manifest,
+    act: Act,
+    receipt: Receipt,
+    reason: str,
+    ledger: ApprovalLedger | None,
+    policy: TransferPolicy,
+) -> list[ManifestEvent]:
+    """The receiver's new version of its receipt, until the manifest is processed."""
+    if act.command_id in state.commands:
+        return []
+    act.must_be_party(Role.RECEIVER, state.receiver_id, "correcting the receipt")
+    if state.receipt is None:
+        raise OutOfOrder(f"manifest {state.manifest_no} was not received yet")
+    if state.status is ManifestStatus.PROCESSED:
+        raise OutOfOrder(f"manifest {state.manifest_no} is processed: it can no longer change")
+    if not reason.strip():
+        raise InvalidCommand("give the reason for the correction")
+    seen = receipt.observation
+    if (seen, receipt.method) == (_observation(state.receipt), state.receipt.method):
+        raise InvalidCommand("the correction changes nothing")
+    _check_receipt(state, act, receipt, ledger)
+    corrected = ManifestReceiptCorrected(
+        **common(act, state),
+        receipt_version=state.receipt_version + 1,
+        receiver_id=act.actor_id,
+        accepted_kg=seen.accepted_kg,
+        refused_kg=seen.refused_kg,
+        method=receipt.method,
+        observed_code=seen.code,
+        observed_form=seen.form,
+        observed_packaging=seen.packaging,
+        reason=reason,
+    )
+    return [corrected, *_discrepancy(state, act, state.waste, seen, policy)]
+
+
 def _check_receipt(
     state: Manifest, act: Act, receipt: Receipt, ledger: ApprovalLedger | None
 ) -> None:
@@ -68,7 +107,7 @@ def _check_receipt(
     if seen.accepted_kg > 0:
         check_licence(state.receiver_licence, seen.code, act_date(act))
     if ledger is not None:
-        ledger.check_quantity(state.manifest_no, seen.accepted_kg, "accepting")
+        ledger.check_quantity(state.charged_kg, seen.accepted_kg, "accepting")
 
 
 def _discrepancy(
@@ -132,7 +171,7 @@ def _check_correction(
     if ledger is not None:
         ledger.check_covers(state.shipper_id, state.receiver_id, state.method, waste)
         if state.receipt is None:
-            ledger.check_quantity(state.manifest_no, waste.quantity_kg, "shipping")
+            ledger.check_quantity(state.charged_kg, waste.quantity_kg, "shipping")
 
 
 def _observation(receipt: ManifestReceived) -> Observation:

@@ -25,12 +25,13 @@ def create_app(deps: ApiDeps) -> FastAPI:
         app.state.deps = deps
         await deps.publisher.start()
         await deps.verdicts.start()
+        await deps.worker.start()
         try:
             yield
         finally:
             await deps.verdicts.stop()
             await deps.publisher.stop()
-            await deps.worker.aclose()
+            await deps.worker.stop()
 
     async def ready_check() -> dict[str, bool]:
         kafka = await deps.publisher.is_ready(deps.settings.readiness_timeout_s)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import uuid
 from typing import Any
 
-import httpx
-from fastapi import HTTPException
+from fastapi import HTTPException, Response
 from pydantic import BaseModel
 
+from hazardous_transfer.adapters.worker_client import WorkerAnswer, WorkerUnreachable
 from hazardous_transfer.bootstrap import ApiDeps
 from hazardous_transfer.entrypoints.deps import Actor
 from zw_shared.adapters.publisher import BrokerUnavailable
@@ -92,10 +93,27 @@ async def _await_verdict(deps: ApiDeps, cmd: TransferCommandIssued) -> Verdict:
 
 async def read_record(deps: ApiDeps, path: str, params: dict[str, Any] | None = None) -> Any:
     """A record (or a search) from this node's worker tables."""
+    return json.loads((await _from_worker(deps, path, params)).body)
+
+
+async def pass_record(deps: ApiDeps, path: str, params: dict[str, Any] | None = None) -> Response:
+    """The worker's answer as it is: the JSON is neither parsed nor written again here."""
+    answer = await _from_worker(deps, path, params)
+    return Response(answer.body, media_type="application/json")
+
+
+async def _from_worker(deps: ApiDeps, path: str, params: dict[str, Any] | None) -> WorkerAnswer:
     try:
-        response = await deps.worker.get(path, params=params)
-    except httpx.HTTPError as exc:
-        raise HTTPException(503, f"the node's worker does not answer: {exc!r}") from None
-    if response.status_code != 200:
-        raise HTTPException(response.status_code, response.json().get("detail"))
-    return response.json()
+        answer = await deps.worker.get(path, params=params)
+    except WorkerUnreachable as exc:
+        raise HTTPException(503, f"the node's worker does not answer: {exc}") from None
+    if answer.status != 200:
+        raise HTTPException(answer.status, _detail(answer.body))
+    return answer
+
+
+def _detail(body: bytes) -> Any:
+    try:
+        return json.loads(body).get("detail")
+    except (ValueError, AttributeError):
+        return body.decode(errors="replace")[:500]

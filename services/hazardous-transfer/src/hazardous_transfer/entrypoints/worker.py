@@ -12,14 +12,16 @@ node: its tables hold every record of the node.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import faust
 from faust.types import StreamT
 
+from hazardous_transfer.adapters import metrics
 from hazardous_transfer.adapters.faust_app import create_faust_app
 from hazardous_transfer.adapters.tables import create_tables
-from hazardous_transfer.adapters.transfer_worker import TransferWorker
+from hazardous_transfer.adapters.transfer_worker import Headers, TransferWorker
 from hazardous_transfer.bootstrap import build_policy
 from hazardous_transfer.entrypoints.worker_pages import add_record_pages
 from hazardous_transfer.settings import HazardousSettings
@@ -38,30 +40,38 @@ def _raw_topic(app: faust.App, name: str) -> faust.TopicT:
 
 
 def register_agents(app: faust.App, settings: HazardousSettings) -> TransferWorker:
-    topics = {
-        key: _raw_topic(app, settings.topic(spec.name))
-        for key, spec in (
-            ("commands", HAZARDOUS_COMMANDS),
-            ("events", HAZARDOUS_EVENTS),
-            ("results", HAZARDOUS_COMMAND_RESULTS),
-            ("dead_letters", HAZARDOUS_DEAD_LETTERS),
-        )
+    commands = _raw_topic(app, settings.topic(HAZARDOUS_COMMANDS.name))
+    events = _raw_topic(app, settings.topic(HAZARDOUS_EVENTS.name))
+    names = {
+        "events": settings.topic(HAZARDOUS_EVENTS.name),
+        "results": settings.topic(HAZARDOUS_COMMAND_RESULTS.name),
+        "dead_letters": settings.topic(HAZARDOUS_DEAD_LETTERS.name),
     }
+
+    async def send(topic: str, key: bytes, value: bytes, headers: Headers | None) -> Any:
+        # The worker's producer itself (acks=all): faust's Topic.send costs more per record.
+        producer = await app.maybe_start_producer()
+        return await producer.send(topic, key, value, None, None, headers)
+
     tables = create_tables(app)
     worker = TransferWorker(
-        tables, topics, build_policy(settings), settings.served, settings.node_id
+        tables, names, send, build_policy(settings), settings.served, settings.node_id
     )
 
-    @app.agent(topics["commands"], name="transfer-commands")
+    @app.agent(commands, name="transfer-commands")
     async def decide_commands(stream: StreamT[bytes]) -> None:
         batches: Any = stream  # take_events is on faust's Stream, not in StreamT
-        async for batch in batches.take_events(settings.command_batch_size, within=0.005):
+        wait = settings.command_batch_wait_ms / 1000
+        async for batch in batches.take_events(settings.command_batch_size, within=wait):
+            now = time.time()
+            for event in batch:  # how long a command waited before it was decided
+                metrics.COMMAND_WAIT_SECONDS.observe(max(0.0, now - event.message.timestamp))
             await worker.on_commands([(event.value, _where(event)) for event in batch])
 
-    @app.agent(topics["events"], name="transfer-events")
+    @app.agent(events, name="transfer-events")
     async def copy_events(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
-            await worker.on_event(event.value, _where(event))
+            await worker.on_event(event.value, _where(event), _headers(event))
 
     @app.timer(interval=settings.deadline_check_interval_s)  # type: ignore[untyped-decorator]
     async def check_deadlines() -> None:
@@ -69,6 +79,12 @@ def register_agents(app: faust.App, settings: HazardousSettings) -> TransferWork
 
     add_record_pages(app, tables)
     return worker
+
+
+def _headers(event: faust.EventT[bytes]) -> Headers:
+    headers: Any = event.headers  # a list of (key, value) pairs from aiokafka, or a mapping
+    pairs = headers.items() if hasattr(headers, "items") else headers or ()
+    return [(k, v) for k, v in pairs]
 
 
 def _where(event: faust.EventT[bytes]) -> str:
@@ -86,4 +102,8 @@ def build_worker_app(settings: HazardousSettings | None = None) -> faust.App:
 def main() -> None:
     settings = HazardousSettings()
     app = build_worker_app(settings)
-    app.Worker(loglevel=settings.worker_log_level).execute_from_commandline()
+    worker = app.Worker(loglevel=settings.worker_log_level)
+    # faust's terminal spinner hangs a DEBUG handler on the root logger: every library's
+    # debug message is then built (and costs) even at level warning.
+    worker.spinner = None
+    worker.execute_from_commandline()

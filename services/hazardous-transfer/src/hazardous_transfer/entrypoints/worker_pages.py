@@ -3,36 +3,31 @@ node's API answers its clients from these."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import faust
 from faust.web import Request, Response, View
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from hazardous_transfer.adapters.tables import Tables
 from hazardous_transfer.service.queries import (
-    INTERNAL,
     Search,
+    public,
     search_applications,
     search_manifests,
 )
 
 
-def public(record: BaseModel) -> dict[str, Any]:
-    return record.model_dump(mode="json", exclude=set(INTERNAL))
-
-
 def add_record_pages(app: faust.App, tables: Tables) -> None:
     @app.page("/records/applications/{application_id}")
     async def application(self: View, request: Request, application_id: str) -> Response:
-        found = tables.records().application(application_id)
+        # The stored document as it is (written by the worker from a validated record).
+        found = tables.records().application_document(application_id)
         if found is None:
             return self.json({"detail": f"no application {application_id}"}, status=404)
         return self.json(public(found))
 
     @app.page("/records/manifests/{manifest_no}")
     async def manifest(self: View, request: Request, manifest_no: str) -> Response:
-        found = tables.records().manifest(manifest_no)
+        found = tables.records().manifest_document(manifest_no)
         if found is None:
             return self.json({"detail": f"no manifest {manifest_no}"}, status=404)
         return self.json(public(found))

@@ -14,7 +14,13 @@ from hazardous_transfer.domain.errors import InvalidCommand, NotFound
 from hazardous_transfer.domain.manifest import Manifest
 from hazardous_transfer.domain.manifest_numbers import counter_key, next_number
 from hazardous_transfer.domain.policy import TransferPolicy
-from hazardous_transfer.schemas import CorrectionBody, DraftBody, ReceiptBody, TransportBody
+from hazardous_transfer.schemas import (
+    CorrectionBody,
+    DraftBody,
+    ReceiptBody,
+    ReceiptCorrectionBody,
+    TransportBody,
+)
 from hazardous_transfer.service import handler_support as hs
 from hazardous_transfer.service.records import Records
 from zw_shared.contracts.hazardous import (
@@ -51,9 +57,14 @@ class ManifestHandler:
             case CommandName.DELIVER:
                 return mc.deliver(state, act)
             case CommandName.RECEIVE:
-                return mr.receive(state, act, _receipt(cmd), ledger, self.policy)
+                receipt = _receipt(hs.body(ReceiptBody, cmd))
+                return mr.receive(state, act, receipt, ledger, self.policy)
             case CommandName.PROCESS:
                 return mc.process(state, act)
+            case CommandName.CORRECT_RECEIPT:
+                fix = hs.body(ReceiptCorrectionBody, cmd)
+                return mr.correct_receipt(state, act, _receipt(fix), fix.reason, ledger,
+                                          self.policy)  # fmt: skip
             case CommandName.CORRECT_MANIFEST:
                 b = hs.body(CorrectionBody, cmd)
                 return mr.correct(state, act, b.waste, b.reason, ledger, self.policy)
@@ -78,7 +89,7 @@ class ManifestHandler:
         assert isinstance(drafted, ManifestDrafted)
         state = m_state.start(drafted)
         if ledger is not None:
-            ledger = record(ledger, drafted, received=False)
+            ledger = record(ledger, None, state)
             self.records.save_ledger(ledger)
         self.save_events(state, ledger, events[1:], always=True)
         return str(number), events
@@ -90,14 +101,17 @@ class ManifestHandler:
         events: Sequence[ManifestEvent],
         always: bool = False,
     ) -> Manifest:
+        """Folds the events into the manifest and saves it; the approval's ledger is saved
+        only when what the manifest counts against it changed."""
+        before = state
         for event in events:
-            if ledger is not None:
-                ledger = record(ledger, event, received=state.receipt is not None)
             state = m_state.evolve(state, event)
         if events or always:
             self.records.save_manifest(state)
-            if ledger is not None:
-                self.records.save_ledger(ledger)
+        if ledger is not None and events:
+            charged = record(ledger, before, state)
+            if charged is not ledger:
+                self.records.save_ledger(charged)
         return state
 
 
@@ -105,8 +119,7 @@ def _transport(cmd: TransferCommandIssued) -> mc.Transport:
     return mc.Transport(**dict(hs.body(TransportBody, cmd)))
 
 
-def _receipt(cmd: TransferCommandIssued) -> mr.Receipt:
-    b = hs.body(ReceiptBody, cmd)
+def _receipt(b: ReceiptBody) -> mr.Receipt:
     seen = Observation(
         accepted_kg=b.accepted_kg,
         refused_kg=b.refused_kg,

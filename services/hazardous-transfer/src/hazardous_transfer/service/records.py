@@ -77,6 +77,12 @@ class Records:
     def manifests_where(self, keep: Callable[[Document], bool]) -> list[Manifest]:
         return [Manifest.model_validate(r) for r in self._manifests.values() if keep(r)]
 
+    def application_document(self, application_id: str) -> Document | None:
+        return self._applications.get(application_id)
+
+    def manifest_document(self, manifest_no: str) -> Document | None:
+        return self._manifests.get(manifest_no)
+
     def application_documents(self) -> Iterable[Document]:
         return self._applications.values()
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Response
 
 from hazardous_transfer.entrypoints.commanding import (
     Verdict,
     command_id,
     derived_id,
+    pass_record,
     read_record,
     send_command,
 )
@@ -28,6 +29,15 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
     422: {"description": "a rule refuses it; the reason says which"},
     503: {"description": "the broker is not reachable: nothing was recorded"},
     504: {"description": "no verdict in time: retry with the same Idempotency-Key"},
+}
+# Reads answer the worker's JSON as it is (not parsed and written again by the API).
+READ: dict[int | str, dict[str, Any]] = {
+    200: {"description": "the record", "content": {"application/json": {}}},
+    404: REFUSALS[404],
+}
+FOUND: dict[int | str, dict[str, Any]] = {
+    200: {"description": "the records found (a JSON list)", "content": {"application/json": {}}},
+    422: {"description": "a search parameter is not valid; the detail names it"},
 }
 
 
@@ -89,17 +99,13 @@ async def refuse(application_id: str, body: RefuseBody, deps: Deps, actor: Actor
     return await _step(deps, actor, CommandName.REFUSE, application_id, body)
 
 
-@router.get("/{application_id}", responses={404: REFUSALS[404]})
-async def get_application(application_id: str, deps: Deps) -> dict[str, Any]:
-    record: dict[str, Any] = await read_record(deps, f"/records/applications/{application_id}")
-    return record
+@router.get("/{application_id}", response_class=Response, responses=READ)
+async def get_application(application_id: str, deps: Deps) -> Response:
+    return await pass_record(deps, f"/records/applications/{application_id}")
 
 
-@router.get("")
-async def search_applications(
-    deps: Deps, search: Annotated[Search, Query()]
-) -> list[dict[str, Any]]:
+@router.get("", response_class=Response, responses=FOUND)
+async def search_applications(deps: Deps, search: Annotated[Search, Query()]) -> Response:
     """By province (origin or destination), party, status, waste code and date (Beijing)."""
     params = search.model_dump(mode="json", exclude_none=True)
-    found: list[dict[str, Any]] = await read_record(deps, "/records/applications", params)
-    return found
+    return await pass_record(deps, "/records/applications", params)

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Response
 
-from hazardous_transfer.entrypoints.commanding import Verdict, read_record, send_command
+from hazardous_transfer.entrypoints.commanding import (
+    Verdict,
+    pass_record,
+    read_record,
+    send_command,
+)
 from hazardous_transfer.entrypoints.deps import ActorDep, Deps
-from hazardous_transfer.entrypoints.routes.applications import REFUSALS
+from hazardous_transfer.entrypoints.routes.applications import FOUND, READ, REFUSALS
 from hazardous_transfer.schemas import (
     CorrectionBody,
     DraftBody,
     Empty,
     ReceiptBody,
+    ReceiptCorrectionBody,
     TransportBody,
 )
 from hazardous_transfer.service.queries import Search
@@ -72,22 +78,33 @@ async def correct(manifest_no: str, body: CorrectionBody, deps: Deps, actor: Act
     return await _sign(deps, actor, CommandName.CORRECT_MANIFEST, manifest_no, body)
 
 
-@router.get("/{manifest_no}", responses={404: REFUSALS[404]})
-async def get_manifest(manifest_no: str, deps: Deps) -> dict[str, Any]:
-    record: dict[str, Any] = await read_record(deps, f"/records/manifests/{manifest_no}")
-    return record
+@router.post("/{manifest_no}/receipt-corrections", responses=REFUSALS)
+async def correct_receipt(
+    manifest_no: str, body: ReceiptCorrectionBody, deps: Deps, actor: ActorDep
+) -> Verdict:
+    """The receiver's new version of its receipt (until processed); the earlier versions
+    stay in ``receipt_history``."""
+    return await _sign(deps, actor, CommandName.CORRECT_RECEIPT, manifest_no, body)
+
+
+@router.get("/{manifest_no}", response_class=Response, responses=READ)
+async def get_manifest(manifest_no: str, deps: Deps) -> Response:
+    return await pass_record(deps, f"/records/manifests/{manifest_no}")
 
 
 @router.get("/{manifest_no}/history", responses={404: REFUSALS[404]})
 async def history(manifest_no: str, deps: Deps) -> dict[str, Any]:
-    """Every signature and event in order, and every version of the declaration."""
+    """Every signature and event in order, every version of the declaration and every
+    version of the receipt (oldest first)."""
     record = await read_record(deps, f"/records/manifests/{manifest_no}")
-    return {"manifest_no": manifest_no, "log": record["log"], "versions": record["versions"]}
+    current = [record["receipt"]] if record.get("receipt") else []
+    receipts = [*record.get("receipt_history", ()), *current]
+    return {"manifest_no": manifest_no, "log": record["log"], "versions": record["versions"],
+            "receipts": receipts}  # fmt: skip
 
 
-@router.get("")
-async def search_manifests(deps: Deps, search: Annotated[Search, Query()]) -> list[dict[str, Any]]:
+@router.get("", response_class=Response, responses=FOUND)
+async def search_manifests(deps: Deps, search: Annotated[Search, Query()]) -> Response:
     """By province (origin or destination), party, status, waste code and date (Beijing)."""
     params = search.model_dump(mode="json", exclude_none=True)
-    found: list[dict[str, Any]] = await read_record(deps, "/records/manifests", params)
-    return found
+    return await pass_record(deps, "/records/manifests", params)
