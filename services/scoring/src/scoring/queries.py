@@ -69,6 +69,10 @@ class ScoreBoard:
         scored.sort(key=lambda item: _rank_key(item[1]))
         return [Ranked(rank, name, score) for rank, (name, score) in enumerate(scored, start=1)]
 
+    def flows(self, cell_id: str, period: Period) -> PeriodFlows:
+        """A cell's flows in a period, merged from its months (empty when it has none)."""
+        return self._flows(cell_id, period)
+
     def _profile(self, cell_id: str) -> CellProfile:
         cell = self._cells.get(cell_id)
         if cell is None:

@@ -3,7 +3,8 @@
 An aiokafka consumer without a group: it assigns itself every partition, reads from the
 beginning and keeps reading, and hands each record's key and payload to a store (the
 latest record per key wins; a tombstone deletes). ``caught_up`` turns true once it has read
-up to the end offsets it saw at start."""
+up to the end offsets it saw at start. Listeners (``subscribe``) hear of every record
+applied: its key and payload (``None`` for a tombstone)."""
 
 from __future__ import annotations
 
@@ -88,10 +89,19 @@ class CompactedView(Generic[P]):
         self.store = store
         self._caught_up = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._listeners: list[Callable[[str, P | None], None]] = []
+
+    def subscribe(self, listener: Callable[[str, P | None], None]) -> None:
+        """``listener(key, payload)`` is called after each record is applied to the store
+        (``payload`` is ``None`` for a tombstone). It must not block."""
+        self._listeners.append(listener)
 
     @property
     def caught_up(self) -> bool:
         return self._caught_up.is_set()
+
+    async def wait_caught_up(self) -> None:
+        await self._caught_up.wait()
 
     async def run(self) -> None:
         """Follows the topic until cancelled (for a host that runs tasks, such as faust)."""
@@ -173,10 +183,19 @@ class CompactedView(Generic[P]):
         key = record.key.decode(errors="replace")
         if record.value is None:  # tombstone: the key was deleted
             self.store.delete(key)
+            self._tell(key, None)
             return
         payload = read_payload(record, self._type)
         if payload is not None:
             self.store.put(key, payload)
+            self._tell(key, payload)
+
+    def _tell(self, key: str, payload: P | None) -> None:
+        for listener in self._listeners:
+            try:
+                listener(key, payload)
+            except Exception:  # a listener's bug must not stop the view
+                log.exception("listener of %s failed on key %s", self._topic, key)
 
 
 def read_payload(record: ConsumerRecord[bytes, bytes], payload_type: type[P]) -> P | None:

@@ -4,7 +4,9 @@ histories and rankings, read from compacted topics and scored with the indicator
 Run: ``scoring-api`` (console script), configured from the environment
 (KAFKA_BOOTSTRAP_SERVERS, TOPIC_PREFIX, API_HOST, API_PORT, INDICATOR_SYSTEM_PATH,
 SCORING_TIMEZONE; see ``scoring.settings``). Serves GET /v1/cells/{cell_id}/totals,
-/v1/cells/{cell_id}/scores[/{period}], /v1/rankings, /healthz, /readyz and /metrics.
+/v1/cells/{cell_id}/scores[/{period}], /v1/rankings, /v1/city/summary, the live
+updates /v1/events/stream (server-sent events), the officials' dashboard at /dashboard,
+/healthz, /readyz and /metrics.
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from scoring.adapters.broker_probe import BrokerProbe
+from scoring.adapters.change_feed import ChangeFeed
 from scoring.adapters.compacted_view import CompactedView, Latest
-from scoring.entrypoints.routes import assessments, cells, scores
+from scoring.entrypoints.routes import assessments, cells, city, dashboard, events, scores
 from scoring.queries import ScoreBoard
 from zw_shared.adapters.publisher import EventPublisher
 from zw_shared.contracts.scoring import CellTotalsUpdated
@@ -29,10 +30,13 @@ class ApiDeps:
     assessments_topic: str
     event_source: str
     readiness_timeout_s: float
+    feed: ChangeFeed
 
 
 def create_api(deps: ApiDeps) -> FastAPI:
     views, probe = deps.views, deps.probe
+    for view in views:
+        view.subscribe(deps.feed.notify)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,9 +67,13 @@ def create_api(deps: ApiDeps) -> FastAPI:
     app.state.publisher = deps.publisher
     app.state.assessments_topic = deps.assessments_topic
     app.state.event_source = deps.event_source
+    app.state.change_feed = deps.feed
     app.add_middleware(MetricsMiddleware)
     app.include_router(health_router(ready_check))
     app.include_router(cells.router)
     app.include_router(scores.router)
     app.include_router(assessments.router)
+    app.include_router(city.router)
+    app.include_router(events.router)
+    app.include_router(dashboard.router)
     return app
