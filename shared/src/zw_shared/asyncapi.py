@@ -49,12 +49,13 @@ SERVERS = {
 READERS: dict[str, tuple[str, ...]] = {
     "waste.flow-events.v1": ("scoring",),
     "waste.cells.v1": ("waste-intake",),
-    "waste.facilities.v1": ("waste-intake",),
+    "waste.facilities.v1": ("waste-intake", "scoring"),
     "waste.facility-credentials.v1": ("waste-intake",),
-    "hazardous.transfer-events.v1": ("hazardous-transfer",),
+    "hazardous.transfer-events.v1": ("hazardous-transfer", "scoring"),
     "hazardous.commands.v1": ("hazardous-transfer",),
     "hazardous.command-results.v1": ("hazardous-transfer",),
     "scoring.cell-totals.v1": ("scoring",),
+    "scoring.cell-manifest-facts.v1": ("scoring",),
 }
 
 

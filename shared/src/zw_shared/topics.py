@@ -119,6 +119,7 @@ HAZARDOUS_EVENTS = TopicSpec(
         "hazardous.manifest.processed",
         "hazardous.manifest.corrected",
         "hazardous.manifest.overdue",
+        "hazardous.manifest.receipt-corrected",
     ),
     description="State changes of inter-provincial transfer applications and manifests "
     "(every province node's, each event naming its origin and destination provinces). "
@@ -142,8 +143,9 @@ HAZARDOUS_COMMAND_RESULTS = TopicSpec(
     cleanup=Cleanup.DELETE,
     retention_ms=DAY_MS,
     key="node id of the API waiting for the verdict",
-    event_types=("hazardous.command.answered",),
-    description="The owner's verdict on each command, read by the API that sent it.",
+    event_types=("hazardous.command.answered", "hazardous.commands.answered"),
+    description="The owner's verdict on each command (one record per command, or the "
+    "verdicts of one batch for one node in one record), read by the API that sent it.",
 )
 HAZARDOUS_DEAD_LETTERS = TopicSpec(
     name="hazardous.dead-letters.v1",
@@ -199,6 +201,19 @@ CELL_SCORES = TopicSpec(
     description="Latest score of each cell per period and indicator-system version, with "
     "its explanation (compacted: the latest record per key is the score).",
 )
+SCORING_MANIFEST_FACTS = TopicSpec(
+    name="scoring.cell-manifest-facts.v1",
+    owner="scoring",
+    partitions=6,  # co-partitioned with the waste-flow topic: the worker joins them by cell
+    cleanup=Cleanup.DELETE,
+    retention_ms=-1,
+    key="cell_id",
+    event_types=("scoring.cell-manifest-facts.changed",),
+    description="Scoring-internal repartition topic: what each hazardous-waste manifest "
+    "contributes to its shipper's cell month, folded from hazardous.transfer-events.v1 "
+    "(keyed by manifest number) and re-keyed by cell id. Replay recomputes it from the "
+    "hazardous log.",
+)
 SCORING_DEAD_LETTERS = TopicSpec(
     name="scoring.dead-letters.v1",
     owner="scoring",
@@ -225,6 +240,7 @@ TOPICS: tuple[TopicSpec, ...] = (
     CELL_TOTALS,
     CELL_SCORES,
     SCORING_DEAD_LETTERS,
+    SCORING_MANIFEST_FACTS,
 )
 
 

@@ -174,12 +174,12 @@ def test_a_factory_without_shipments_is_not_scored_on_manifests() -> None:
     assert score.max_points == 70
 
 
-def test_nine_of_ten_manifests_closed_on_time_earn_half_the_manifest_points() -> None:
-    flows = a_month({Fact.MANIFESTS_TOTAL: 10, Fact.MANIFESTS_CLOSED_ON_TIME: 9})
+def test_nine_tenths_of_the_hazardous_kg_closed_on_time_earn_half_the_manifest_points() -> None:
+    flows = a_month({Fact.MANIFEST_KG_DUE: 2_000, Fact.MANIFEST_KG_CLOSED_ON_TIME: 1_800})
     score = score_cell(SYSTEM, a_profile(CellType.HOSPITAL), flows, END_OF_NOVEMBER)
     result = indicator(score, "hazardous_manifest_compliance")
 
-    # 0.9 between floor 0.8 and target 1.0: 10 * 0.5
+    # 1,800 / 2,000 kg = 0.9, between floor 0.8 and target 1.0: 10 * 0.5
     assert (result.value, result.points) == (pytest.approx(0.9), pytest.approx(5))
 
 

@@ -9,11 +9,13 @@ import faust
 from fastapi import FastAPI
 
 from scoring.adapters.broker_probe import BrokerProbe
+from scoring.adapters.change_feed import ChangeFeed
 from scoring.adapters.changelogs import ensure_changelog_topics
 from scoring.adapters.compacted_view import CompactedView, Latest, ViewConfig
 from scoring.adapters.indicator_config import load_indicator_system
 from scoring.adapters.month_flows_store import MonthFlowsStore
 from scoring.entrypoints.api_app import ApiDeps, create_api
+from scoring.entrypoints.hazardous_agent import HazardousAgents
 from scoring.entrypoints.totals_agent import ScoringAgents
 from scoring.entrypoints.worker_app import create_worker_app
 from scoring.entrypoints.worker_web import add_operational_views
@@ -21,12 +23,13 @@ from scoring.queries import ScoreBoard
 from scoring.settings import ScoringSettings
 from zw_shared.adapters.publisher import EventPublisher
 from zw_shared.contracts.scoring import CellPeriodFlowsUpdated, CellTotalsUpdated
-from zw_shared.contracts.waste import CellRegistered
+from zw_shared.contracts.waste import CellRegistered, FacilityRegistered
 from zw_shared.topics import (
     CELL_ASSESSMENTS,
     CELL_MONTH_FLOWS,
     CELL_TOTALS,
     WASTE_CELLS,
+    WASTE_FACILITIES,
     WASTE_FLOW_EVENTS,
 )
 
@@ -50,9 +53,26 @@ def build_worker(settings: ScoringSettings) -> faust.App:
             agents.scores.registrations.put_nowait(cell_id)
 
     cells.on_change = rescore
+    facilities = _facility_registry(app, settings, agents)
     probe = BrokerProbe(settings.kafka_bootstrap_servers, f"{settings.scoring_app_id}-probe")
-    add_operational_views(app, probe, settings.readiness_timeout_s, [registry])
+    add_operational_views(app, probe, settings.readiness_timeout_s, [registry, facilities])
     return app
+
+
+def _facility_registry(
+    app: faust.App, settings: ScoringSettings, agents: ScoringAgents
+) -> CompactedView[FacilityRegistered]:
+    """Hazardous manifests count in the cell of their shipper, a registered facility."""
+    registered: Latest[FacilityRegistered] = Latest()
+    view = CompactedView(
+        _view_config(settings, f"{settings.scoring_app_id}-facilities"),
+        settings.topic(WASTE_FACILITIES.name),
+        FacilityRegistered,
+        registered,
+    )
+    app.task(view.run)
+    HazardousAgents(app, settings, agents, view, registered)
+    return view
 
 
 def _view_config(settings: ScoringSettings, client_id: str) -> ViewConfig:
@@ -101,5 +121,11 @@ def build_api(settings: ScoringSettings) -> FastAPI:
             assessments_topic=settings.topic(CELL_ASSESSMENTS.name),
             event_source=settings.event_source,
             readiness_timeout_s=settings.readiness_timeout_s,
+            feed=ChangeFeed(
+                settings.live_queue_size,
+                settings.live_max_clients,
+                settings.live_ping_s,
+                settings.live_send_timeout_s,
+            ),
         )
     )

@@ -4,12 +4,17 @@ or void it, in the cell's running totals and in the month the flow belongs to.
 The stores are the worker's faust tables (any mutable mapping will do, so this runs in unit
 tests with plain dicts). ``ledger`` remembers, per dedup key (facility/event id), what each
 counted event contributed: a redelivered event changes nothing, and a correction or a void
-takes exactly the earlier contribution back out."""
+takes exactly the earlier contribution back out.
+
+In a batch (:meth:`FlowLedger.begin` ... :meth:`FlowLedger.flush`) the ledger keeps what it
+changed in memory and writes each changed key to the stores ONCE at the flush: the worker
+applies a batch of events and writes (and publishes) each touched cell and month once. Out
+of a batch every change is written at once (the replay, and single changes)."""
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
-from dataclasses import dataclass
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -17,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from scoring.domain.assessments import facts_of
 from scoring.domain.counted_flow import CountedFlow
-from scoring.domain.period_flows import PeriodFlows
+from scoring.domain.period_flows import Fact, PeriodFlows
 from scoring.domain.periods import Period, PeriodKind
 from scoring.domain.totals import CellTotals
 from zw_shared.contracts.scoring import CellAssessed, CellPeriodFlowsUpdated, CellTotalsUpdated
@@ -35,6 +40,7 @@ class Outcome(StrEnum):
     VOIDED = "voided"
     ASSESSED = "assessed"
     DUPLICATE = "duplicate"
+    FACTS_REPLACED = "facts_replaced"
 
 
 class Refused(ValueError):
@@ -56,46 +62,92 @@ class Stores:
     index: Store  # cell id -> the month keys (2026-11) it has flows or assessments in
 
 
+@dataclass
+class Changes:
+    """What a batch changed, decoded (each key once, its latest state), and what it read."""
+
+    totals: dict[str, CellTotals] = field(default_factory=dict)  # cell id -> totals
+    months: dict[str, PeriodFlows] = field(default_factory=dict)  # month_key -> flows
+    index: dict[str, list[str]] = field(default_factory=dict)  # cell id -> month keys
+    ledger: dict[str, dict[str, Any]] = field(default_factory=dict)  # dedup key -> entry
+    read_months: dict[str, PeriodFlows] = field(default_factory=dict)  # decoded on read
+
+
 class FlowLedger:
     def __init__(self, stores: Stores, zone: ZoneInfo, on_time_within: timedelta) -> None:
         self._s = stores
         self._zone = zone
         self._on_time = on_time_within
+        self._batch: Changes | None = None
+
+    def begin(self) -> None:
+        """Starts a batch: changes stay in memory until :meth:`flush`."""
+        if self._batch is not None:
+            raise RuntimeError("a batch is already open")
+        self._batch = Changes()
+
+    def flush(self) -> Changes:
+        """Writes every key the batch changed to the stores, once, and ends the batch."""
+        batch, self._batch = self._batch, None
+        if batch is None:
+            raise RuntimeError("no batch is open")
+        for key, entry in batch.ledger.items():
+            self._s.ledger[key] = entry
+        for cell_id, totals in batch.totals.items():
+            self._s.totals[cell_id] = totals.to_state()
+        for key, flows in batch.months.items():
+            self._s.months[key] = flows.to_state()
+        for cell_id, known in batch.index.items():
+            self._s.index[cell_id] = known
+        return batch
+
+    def month_of(self, cell_id: str, month: Period) -> PeriodFlows | None:
+        """A month as it is now (in the open batch, if any); None if nothing counted in it."""
+        key = month_key(cell_id, month)
+        if self._batch is not None:
+            cached = self._batch.months.get(key) or self._batch.read_months.get(key)
+            if cached is not None:
+                return cached
+        state = self._s.months.get(key)
+        flows = PeriodFlows.from_state(state) if state else None
+        if flows is not None and self._batch is not None:
+            self._batch.read_months[key] = flows
+        return flows
 
     def record(self, flow: WasteFlowRecorded, reported_at: datetime) -> Applied:
-        if flow.dedup_key in self._s.ledger:
+        if self._entry(flow.dedup_key) is not None:
             return self._unchanged(flow.cell_id)
         counted = CountedFlow.of(flow, reported_at)
-        self._s.ledger[flow.dedup_key] = {"cell_id": flow.cell_id, "flow": counted.to_state()}
+        self._put_entry(flow.dedup_key, {"cell_id": flow.cell_id, "flow": counted.to_state()})
         return Applied(Outcome.COUNTED, *self._add(flow.cell_id, counted, +1))
 
     def correct(self, correction: WasteFlowCorrected, reported_at: datetime) -> Applied:
-        if correction.dedup_key in self._s.ledger:
+        if self._entry(correction.dedup_key) is not None:
             return self._unchanged(correction.cell_id)
         earlier = self._counted(correction.corrects_key, correction.cell_id, "corrects")
         replacement = CountedFlow.of(correction, reported_at)
         totals, removed = self._add(correction.cell_id, earlier, -1)
         totals, added = self._add(correction.cell_id, replacement, +1)
         self._remember(correction.corrects_key, correction.cell_id, replacement)
-        self._s.ledger[correction.dedup_key] = {
-            "cell_id": correction.cell_id,
-            "applied_to": correction.corrects_key,
-        }
+        self._put_entry(
+            correction.dedup_key,
+            {"cell_id": correction.cell_id, "applied_to": correction.corrects_key},
+        )
         return Applied(Outcome.CORRECTED, totals, _unique(removed + added))
 
     def void(self, void: WasteFlowVoided) -> Applied:
-        if void.dedup_key in self._s.ledger:
+        if self._entry(void.dedup_key) is not None:
             return self._unchanged(void.cell_id)
         earlier = self._counted(void.voids_key, void.cell_id, "voids")
         totals, months = self._add(void.cell_id, earlier, -1)
         self._remember(void.voids_key, void.cell_id, None)
-        self._s.ledger[void.dedup_key] = {"cell_id": void.cell_id, "applied_to": void.voids_key}
+        self._put_entry(void.dedup_key, {"cell_id": void.cell_id, "applied_to": void.voids_key})
         return Applied(Outcome.VOIDED, totals, months)
 
     def assess(self, assessment: CellAssessed) -> Applied:
         """Counts an inspection or a survey in the month it took place in."""
         key = f"@assessment/{assessment.assessment_id}"
-        if key in self._s.ledger:
+        if self._entry(key) is not None:
             return self._unchanged(assessment.cell_id)
         day = assessment.occurred_at.astimezone(self._zone).date()
         month = Period.containing(PeriodKind.MONTH, day)
@@ -103,11 +155,11 @@ class FlowLedger:
         for fact, amount in facts_of(assessment).items():
             flows = flows.with_fact(fact, amount)
         self._put_month(flows)
-        self._s.ledger[key] = {"cell_id": assessment.cell_id, "assessment": month.key}
+        self._put_entry(key, {"cell_id": assessment.cell_id, "assessment": month.key})
         return Applied(Outcome.ASSESSED, self._totals(assessment.cell_id), (flows,))
 
     def _counted(self, key: str, cell_id: str, verb: str) -> CountedFlow:
-        entry = self._s.ledger.get(key)
+        entry = self._entry(key)
         if entry is None or "flow" not in entry:
             raise Refused(f"{verb} {key!r}, which was not counted for cell {cell_id!r}")
         if entry["cell_id"] != cell_id:
@@ -117,13 +169,28 @@ class FlowLedger:
         return CountedFlow.from_state(entry["flow"])
 
     def _remember(self, key: str, cell_id: str, flow: CountedFlow | None) -> None:
-        self._s.ledger[key] = {"cell_id": cell_id, "flow": flow.to_state() if flow else None}
+        self._put_entry(key, {"cell_id": cell_id, "flow": flow.to_state() if flow else None})
+
+    def _entry(self, key: str) -> dict[str, Any] | None:
+        if self._batch is not None and key in self._batch.ledger:
+            return self._batch.ledger[key]
+        entry: dict[str, Any] | None = self._s.ledger.get(key)
+        return entry
+
+    def _put_entry(self, key: str, entry: dict[str, Any]) -> None:
+        if self._batch is None:
+            self._s.ledger[key] = entry
+        else:
+            self._batch.ledger[key] = entry
 
     def _add(
         self, cell_id: str, flow: CountedFlow, sign: int
     ) -> tuple[CellTotals, tuple[PeriodFlows, ...]]:
         totals = self._totals(cell_id).counting(flow, sign)
-        self._s.totals[cell_id] = totals.to_state()
+        if self._batch is None:
+            self._s.totals[cell_id] = totals.to_state()
+        else:
+            self._batch.totals[cell_id] = totals
         month = flow.month(self._zone)
         flows = self._month(cell_id, month).with_flow(flow, self._on_time, self._zone, sign)
         self._put_month(flows)
@@ -133,18 +200,66 @@ class FlowLedger:
         return Applied(Outcome.DUPLICATE, self._totals(cell_id), ())
 
     def _totals(self, cell_id: str) -> CellTotals:
+        if self._batch is not None and cell_id in self._batch.totals:
+            return self._batch.totals[cell_id]
         state = self._s.totals.get(cell_id)
         return CellTotals.from_state(state) if state else CellTotals(cell_id=cell_id)
 
     def _put_month(self, flows: PeriodFlows) -> None:
-        self._s.months[month_key(flows.cell_id, flows.period)] = flows.to_state()
-        known = self._s.index.get(flows.cell_id) or []
+        key = month_key(flows.cell_id, flows.period)
+        if self._batch is None:
+            self._s.months[key] = flows.to_state()
+        else:
+            self._batch.months[key] = flows
+        known = self._known_months(flows.cell_id)
         if flows.period.key not in known:
-            self._s.index[flows.cell_id] = sorted([*known, flows.period.key])
+            self._put_index(flows.cell_id, sorted([*known, flows.period.key]))
+
+    def _known_months(self, cell_id: str) -> list[str]:
+        if self._batch is not None and cell_id in self._batch.index:
+            return self._batch.index[cell_id]
+        known: list[str] = self._s.index.get(cell_id) or []
+        return known
+
+    def _put_index(self, cell_id: str, known: list[str]) -> None:
+        if self._batch is None:
+            self._s.index[cell_id] = known
+        else:
+            self._batch.index[cell_id] = known
 
     def _month(self, cell_id: str, month: Period) -> PeriodFlows:
-        state = self._s.months.get(month_key(cell_id, month))
-        return PeriodFlows.from_state(state) if state else PeriodFlows(cell_id, month)
+        return self.month_of(cell_id, month) or PeriodFlows(cell_id, month)
+
+    def replace_facts(
+        self, key: str, cell_id: str, month: Period, facts: Mapping[Fact, float], sequence: int
+    ) -> Applied:
+        """Sets what one source (``key``, e.g. a hazardous manifest) contributes to a cell's
+        months: its earlier facts come out, ``facts`` go in. A ``sequence`` not above the
+        last one applied for ``key`` is stale or a repeat, and changes nothing."""
+        before = self._entry(key)
+        if before is not None and before["sequence"] >= sequence:
+            return self._unchanged(cell_id)
+        if before is not None and before["cell_id"] != cell_id:
+            raise Refused(f"{key!r} is counted for cell {before['cell_id']!r}, not {cell_id!r}")
+        months: dict[Period, PeriodFlows] = {}
+        if before is not None:
+            earlier = Period.parse(before["month"])
+            old = {Fact(name): amount for name, amount in before["facts"].items()}
+            months[earlier] = self._month(cell_id, earlier).with_facts(old, -1)
+        months[month] = (months.get(month) or self._month(cell_id, month)).with_facts(facts)
+        changed = tuple(m for m in months.values() if m != self._month(cell_id, m.period))
+        for flows in changed:
+            self._put_month(flows)
+        self._put_entry(
+            key,
+            {
+                "cell_id": cell_id,
+                "month": month.key,
+                "facts": {fact.value: amount for fact, amount in sorted(facts.items())},
+                "sequence": sequence,
+            },
+        )
+        return Applied(Outcome.FACTS_REPLACED, self._totals(cell_id), changed)
 
 
 def month_key(cell_id: str, month: Period) -> str:
@@ -158,14 +273,20 @@ def _unique(months: tuple[PeriodFlows, ...]) -> tuple[PeriodFlows, ...]:
 
 
 def totals_updated(totals: CellTotals) -> CellTotalsUpdated:
-    return CellTotalsUpdated(
-        cell_id=totals.cell_id,
-        total_kg=round(totals.total_kg, KG_DECIMALS),
-        kg_by_category=_rounded(totals.kg_by_category),
-        kg_by_stage=_rounded(totals.kg_by_stage),
-        event_count=totals.event_count,
-        last_event_at=totals.last_event_at,
-    )
+    return CellTotalsUpdated.model_validate(totals_data(totals))
+
+
+def totals_data(totals: CellTotals) -> dict[str, Any]:
+    """The JSON-safe payload of :class:`CellTotalsUpdated`."""
+    last = totals.last_event_at
+    return {
+        "cell_id": totals.cell_id,
+        "total_kg": round(totals.total_kg, KG_DECIMALS),
+        "kg_by_category": _rounded(totals.kg_by_category),
+        "kg_by_stage": _rounded(totals.kg_by_stage),
+        "event_count": totals.event_count,
+        "last_event_at": last.isoformat() if last else None,
+    }
 
 
 def month_flows_updated(flows: PeriodFlows) -> CellPeriodFlowsUpdated:

@@ -5,8 +5,7 @@ not the wall clock, so that a replay of the log scores the same)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -68,18 +67,56 @@ def _score(
     months: Mapping[str, Any],
     as_of: date,
 ) -> CellScore:
-    parts = [months.get(month_key(profile.cell_id, m)) for m in period.months()]
-    flows = PeriodFlows.merged(
-        profile.cell_id, period, [PeriodFlows.from_state(p) for p in parts if p]
-    )
+    def month_of(cell_id: str, month: Period) -> PeriodFlows | None:
+        state = months.get(month_key(cell_id, month))
+        return PeriodFlows.from_state(state) if state else None
+
+    return score_of(system, profile, period, month_of, as_of)
+
+
+MonthOf = Callable[[str, Period], PeriodFlows | None]
+
+
+def score_of(
+    system: IndicatorSystem, profile: CellProfile, period: Period, month_of: MonthOf, as_of: date
+) -> CellScore:
+    """A cell's score for a month, quarter or year, merged from its months (``month_of``:
+    a cell's flows in a month, None if it has none)."""
+    parts = [month_of(profile.cell_id, m) for m in period.months()]
+    flows = PeriodFlows.merged(profile.cell_id, period, [p for p in parts if p is not None])
     return score_cell(system, profile, flows, min(as_of, period.last_day))
 
 
+def periods_of(month: Period) -> list[Period]:
+    """The month, its quarter and its year: what a change of the month rescores."""
+    return [Period.containing(kind, month.first_day) for kind in PeriodKind]
+
+
 def score_updated(score: CellScore, as_of: date) -> CellScoreUpdated:
-    fields = asdict(score)
-    fields["vetoes"] = [{**asdict(v), "triggered": v.triggered} for v in score.vetoes]
+    return CellScoreUpdated.model_validate(score_data(score, as_of))
+
+
+def score_data(score: CellScore, as_of: date) -> dict[str, Any]:
+    """The JSON-safe payload of :class:`CellScoreUpdated`, built field by field
+    (dataclasses.asdict deep-copies every nested value: it was the worker's largest cost)."""
     period_end = Period.parse(score.period).last_day
-    return CellScoreUpdated.model_validate({**fields, "as_of": min(as_of, period_end).isoformat()})
+    return {
+        "cell_id": score.cell_id,
+        "cell_type": score.cell_type,
+        "district": score.district,
+        "period": score.period,
+        "as_of": min(as_of, period_end).isoformat(),
+        "system_id": score.system_id,
+        "system_version": score.system_version,
+        "score": score.score,
+        "band": score.band,
+        "qualified": score.qualified,
+        "points": score.points,
+        "max_points": score.max_points,
+        "flow_events": score.flow_events,
+        "indicators": [vars(result) for result in score.indicators],
+        "vetoes": [{**vars(veto), "triggered": veto.triggered} for veto in score.vetoes],
+    }
 
 
 def score_key(score: CellScore) -> str:

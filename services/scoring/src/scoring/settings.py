@@ -25,6 +25,10 @@ class ScoringSettings(KafkaSettings):
     worker_stream_recovery_delay_s: float = Field(default=1.0, ge=0, le=60)
     worker_session_timeout_s: float = Field(default=30.0, gt=0, le=300)
     worker_heartbeat_interval_s: float = Field(default=3.0, gt=0, le=60)
+    # The worker applies events in batches of at most this many, or what arrived within this
+    # time, and writes and publishes each touched cell, month and score once per batch.
+    worker_batch_max_events: int = Field(default=20_000, ge=1, le=1_000_000)
+    worker_batch_within_s: float = Field(default=0.05, gt=0, le=60)
     # how long the worker waits for the broker (and its changelog topics) when it starts
     worker_startup_timeout_s: float = Field(default=60.0, gt=0, le=600)
     # Months follow the city's calendar; a flow reported later than this after it occurred
@@ -42,6 +46,13 @@ class ScoringSettings(KafkaSettings):
     # The API's reader of the totals topic: how long one fetch waits, and how many records.
     view_poll_timeout_ms: int = Field(default=500, ge=10, le=30_000)
     view_max_records: int = Field(default=5_000, ge=1, le=100_000)
+    # Live updates (GET /v1/events/stream): changes queued per client before it is told to
+    # resync, clients at most, the keep-alive ping, and how long one send may take before
+    # the client is dropped.
+    live_queue_size: int = Field(default=256, ge=2, le=100_000)
+    live_max_clients: int = Field(default=200, ge=1, le=100_000)
+    live_ping_s: float = Field(default=15.0, gt=0, le=300)
+    live_send_timeout_s: float = Field(default=10.0, gt=0, le=300)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("scoring_timezone")

@@ -157,3 +157,29 @@ class CellScoreUpdated(EventPayload):
 
 
 register(CellScoreUpdated)
+
+
+# --- What one hazardous-waste manifest adds to its shipper's cell month (scoring-internal).
+
+
+class CellManifestFactsChanged(EventPayload):
+    """The facts one hazardous-waste transfer manifest now contributes to the month of its
+    shipper's zero-waste cell (``manifests_total``, ``manifests_closed_on_time``,
+    ``manifest_kg_due``...), replacing what it contributed before. The scoring worker folds
+    ``hazardous.transfer-events`` (keyed by manifest number) into these and re-keys them by
+    ``cell_id``, so that the cell's month is updated in the partition that owns it.
+    ``sequence`` counts the manifest's events folded so far: a record with a sequence not
+    above the last one applied is stale or a repeat, and changes nothing."""
+
+    event_type: ClassVar[str] = "scoring.cell-manifest-facts.changed"
+    version: ClassVar[int] = 1
+
+    cell_id: str = Field(min_length=1)
+    manifest_no: str = Field(pattern=r"^\d{14}$")
+    shipper_id: str = Field(min_length=1)
+    period: str = Field(pattern=r"^\d{4}-\d{2}$", description="the month shipped, 2026-11")
+    facts: dict[str, float]
+    sequence: int = Field(ge=1)
+
+
+register(CellManifestFactsChanged)

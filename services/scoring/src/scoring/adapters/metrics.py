@@ -17,3 +17,14 @@ UNREGISTERED_CELL_CHANGES = Counter(
     "scoring_unregistered_cell_changes_total",
     "Month changes of cells not (yet) in the cell registry: counted, but no score published",
 )
+MANIFEST_EVENTS = Counter(
+    "scoring_manifest_events_total",
+    "hazardous-transfer events read, by outcome (folded into a manifest, duplicate, unmapped: "
+    "the shipper is not a registered facility yet, ignored: an application event)",
+    ["outcome"],
+)
+MANIFEST_FACT_CHANGES = Counter(
+    "scoring_manifest_fact_changes_total",
+    "Manifest contributions applied to cell months, by outcome (facts_replaced, duplicate)",
+    ["outcome"],
+)

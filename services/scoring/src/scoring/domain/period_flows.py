@@ -31,6 +31,11 @@ class Fact(StrEnum):
     MANIFESTS_CLOSED_ON_TIME = "manifests_closed_on_time"
     MANIFESTS_OVERDUE = "manifests_overdue"
     MANIFESTS_REFUSED = "manifests_refused"
+    # hazardous-waste manifests (see scoring.domain.hazardous for what each one counts)
+    MANIFESTS_CLOSED = "manifests_closed"
+    MANIFESTS_WITH_DISCREPANCY = "manifests_with_discrepancy"
+    MANIFEST_KG_DUE = "manifest_kg_due"
+    MANIFEST_KG_CLOSED_ON_TIME = "manifest_kg_closed_on_time"
     INSPECTIONS_TOTAL = "inspections_total"
     INSPECTIONS_PASSED = "inspections_passed"
     SERIOUS_VIOLATIONS = "serious_violations"
@@ -81,9 +86,17 @@ class PeriodFlows:
         return self.with_flow(flow, on_time_within, zone, sign=-1)
 
     def with_fact(self, fact: Fact, amount: float = 1.0) -> PeriodFlows:
-        total = self.facts.get(fact, 0.0) + amount
+        # rounded like masses: facts may be kilograms, and add-then-remove must be exact
+        total = round(self.facts.get(fact, 0.0) + amount, KG_DECIMALS)
         facts = {f: a for f, a in self.facts.items() if f is not fact}
         return replace(self, facts={**facts, fact: total} if total else facts)
+
+    def with_facts(self, facts: Mapping[Fact, float], sign: int = 1) -> PeriodFlows:
+        """Adds facts (``sign=-1`` takes them back out)."""
+        flows = self
+        for fact, amount in facts.items():
+            flows = flows.with_fact(fact, sign * amount)
+        return flows
 
     @classmethod
     def merged(cls, cell_id: str, period: Period, parts: Iterable[PeriodFlows]) -> PeriodFlows:

@@ -1,31 +1,37 @@
-"""Publishes a cell's scores (month, quarter, year) to the compacted scores topic: after each
-change of one of its months, from inside the agent; and, for every period it has data in,
-when its registration arrives or changes while the worker runs (a cell registered after its
-first flows is scored at once, not at its next event)."""
+"""Publishes a cell's scores (month, quarter, year) to the compacted scores topic: once per
+batch for every period a changed month is in (:meth:`ScorePublisher.of_batch`), or after one
+change of a month (:meth:`ScorePublisher.after_change`); and, for every period it has data
+in, when its registration arrives or changes while the worker runs (a cell registered after
+its first flows is scored at once, not at its next event)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 import faust
 
 from scoring.adapters import metrics
 from scoring.adapters.compacted_view import Latest
+from scoring.adapters.envelopes import envelope_bytes
+from scoring.batches import Batch, MonthOf
+from scoring.domain.cells import CellProfile
 from scoring.domain.indicators.scoring import CellScore
 from scoring.domain.indicators.system import IndicatorSystem
 from scoring.domain.period_flows import PeriodFlows
 from scoring.handlers import Stores
 from scoring.score_updates import (
     profile_of,
+    score_data,
     score_key,
-    score_updated,
+    score_of,
     scores_after_change,
     scores_of_cell,
 )
 from scoring.settings import ScoringSettings
-from zw_shared.contracts.registry import wrap
+from zw_shared.contracts.scoring import CellScoreUpdated
 from zw_shared.contracts.waste import CellRegistered
 
 log = logging.getLogger(__name__)
@@ -46,6 +52,30 @@ class ScorePublisher:
         self._cells = cells
         self._stores = stores
         self.registrations: asyncio.Queue[str] = asyncio.Queue()
+
+    @property
+    def topic(self) -> faust.TopicT:
+        return self._topic
+
+    def of_batch(self, batch: Batch[Any], month_of: MonthOf) -> list[tuple[bytes, bytes]]:
+        """The records (key, value) of the scores of every period a month of the batch
+        changed in, each scored once, as of the last event of the batch that touched it."""
+        for flows, _touch in batch.months.values():
+            if self._cells.get(flows.cell_id) is None:
+                metrics.UNREGISTERED_CELL_CHANGES.inc()
+        records = []
+        profiles: dict[str, CellProfile] = {}
+        for (cell_id, period), touch in batch.periods().items():
+            cell = self._cells.get(cell_id)
+            if cell is None:
+                continue
+            profile = profiles.get(cell_id) or profiles.setdefault(
+                cell_id, profile_of(cell, self._system)
+            )
+            as_of = touch.at.astimezone(self._settings.zone).date()
+            score = score_of(self._system, profile, period, month_of, as_of)
+            records.append(self._record(score, touch.event_id, touch.at))
+        return records
 
     async def after_change(self, month: PeriodFlows, event_id: str, at: datetime) -> None:
         cell = self._cells.get(month.cell_id)
@@ -80,12 +110,17 @@ class ScorePublisher:
             await self._send(score, f"registration/{cell_id}/{now.isoformat()}", now)
 
     async def _send(self, score: CellScore, event_id: str, at: datetime) -> None:
+        key, value = self._record(score, event_id, at)
+        await self._topic.send(key=key, value=value)
+
+    def _record(self, score: CellScore, event_id: str, at: datetime) -> tuple[bytes, bytes]:
         as_of = at.astimezone(self._settings.zone).date()
-        update = wrap(
-            score_updated(score, as_of),
+        value = envelope_bytes(
+            CellScoreUpdated,
+            score_data(score, as_of),
             event_id=f"{event_id}/{score.period}",
             source=self._settings.event_source,
             time=at,
             subject=score.cell_id,
         )
-        await self._topic.send(key=score_key(score).encode(), value=update.to_bytes())
+        return score_key(score).encode(), value

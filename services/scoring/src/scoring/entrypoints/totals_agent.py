@@ -5,8 +5,14 @@ Consumes ``WasteFlowRecorded``, ``WasteFlowCorrected`` and ``WasteFlowVoided`` f
 waste-flow topic (keyed by cell id). Keeps each cell's totals, each cell's months and the
 ledger of counted events (by dedup key) in faust tables: memory store, changelog topics
 written to the partition of the event being processed, so co-partitioned with the source
-topic because it is keyed by cell id. After each change it publishes ``CellTotalsUpdated``
-and ``CellPeriodFlowsUpdated`` (the month) to compacted topics. A record it cannot read or
+topic because it is keyed by cell id. It takes the stream in batches (at most
+WORKER_BATCH_MAX_EVENTS records, or what arrived within WORKER_BATCH_WITHIN_S), applies a
+batch's records in memory (per partition, in order), writes each touched table key once,
+then publishes each touched cell's ``CellTotalsUpdated``, each changed month's
+``CellPeriodFlowsUpdated`` and the scores of the periods they are in, once per batch, to
+compacted topics (the latest value is what counts), and waits for the broker's acks before it
+takes the next batch; faust commits a batch's offsets only after that (and flushes the
+producer, with the changelog records, before any commit). A record it cannot read or
 apply goes to the dead-letter topic with the reason in its headers, and the agent goes on.
 A second agent reads ``CellAssessed`` (inspections, surveys) from the assessments topic,
 which is keyed by cell id and co-partitioned with the waste-flow topic, into the same months.
@@ -14,13 +20,16 @@ which is keyed by cell id and co-partitioned with the waste-flow topic, into the
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any
+from collections.abc import Awaitable, Iterable
+from typing import Any, cast
 
 import faust
 
 from scoring.adapters import metrics
 from scoring.adapters.compacted_view import Latest
+from scoring.adapters.envelopes import envelope_bytes
 from scoring.adapters.records import (
     FlowEvent,
     Unreadable,
@@ -28,6 +37,8 @@ from scoring.adapters.records import (
     read_assessment,
     read_flow_event,
 )
+from scoring.adapters.table_store import Partition, TableStore
+from scoring.batches import Batch, apply_batch
 from scoring.domain.indicators.system import IndicatorSystem
 from scoring.entrypoints.score_publisher import ScorePublisher
 from scoring.handlers import (
@@ -35,12 +46,11 @@ from scoring.handlers import (
     FlowLedger,
     Refused,
     Stores,
-    month_flows_updated,
-    totals_updated,
+    totals_data,
 )
 from scoring.settings import ScoringSettings
 from zw_shared.contracts.envelope import CloudEvent
-from zw_shared.contracts.registry import wrap
+from zw_shared.contracts.scoring import CellPeriodFlowsUpdated, CellTotalsUpdated
 from zw_shared.contracts.waste import CellRegistered, WasteFlowCorrected, WasteFlowRecorded
 from zw_shared.topics import (
     CELL_ASSESSMENTS,
@@ -68,11 +78,17 @@ class ScoringAgents:
         self.totals_topic = _raw_topic(app, settings.topic(CELL_TOTALS.name))
         self.months_topic = _raw_topic(app, settings.topic(CELL_MONTH_FLOWS.name))
         self.dead_letters = _raw_topic(app, settings.topic(SCORING_DEAD_LETTERS.name))
+        self._app = app
+        self._partition = Partition()
+
+        def table(name: str) -> TableStore:
+            return TableStore(app.Table(name, default=None, key_type=str), self._partition)
+
         stores = Stores(
-            totals=app.Table("cell-totals", default=None, key_type=str),
-            months=app.Table("cell-months", default=None, key_type=str),
-            ledger=app.Table("flow-ledger", default=None, key_type=str),
-            index=app.Table("cell-month-index", default=None, key_type=str),
+            totals=table("cell-totals"),
+            months=table("cell-months"),
+            ledger=table("flow-ledger"),
+            index=table("cell-month-index"),
         )
         self.scores = ScorePublisher(
             _raw_topic(app, settings.topic(CELL_SCORES.name)), settings, system, cells, stores
@@ -82,36 +98,78 @@ class ScoringAgents:
         app.agent(self.assessments, name="count-assessments")(self.process)
 
     async def process(self, stream: faust.StreamT[bytes]) -> None:
-        async for event in stream.events():
-            try:
-                await self._handle(event)
-            except UnreadableRecord as exc:
-                await self._dead_letter(event, exc.reason, exc.detail)
-            except Exception as exc:  # the agent must not die on one record
-                log.exception("failed to process %s", _position(event))
-                await self._dead_letter(event, Unreadable.PROCESSING_ERROR, repr(exc))
+        settings = self._settings
+        # take_events is on faust's Stream, not on its StreamT interface
+        batches = cast(Any, stream).take_events(
+            settings.worker_batch_max_events, within=settings.worker_batch_within_s
+        )
+        async for events in batches:
+            # faust acks the batch's events (so commits their offsets) only after this
+            applied = [
+                self._apply_partition(p, group) for p, group in _by_partition(events).items()
+            ]
+            sent: list[Awaitable[Any]] = []
+            for batch in applied:
+                for outcome, count in batch.outcomes.items():
+                    metrics.FLOW_EVENTS.labels(outcome).inc(count)
+                for event, reason, detail in batch.dead:
+                    await self._dead_letter(event, reason, detail)
+                sent += await self._publish(batch)
+            await asyncio.gather(*sent)  # acknowledged by the broker
 
-    async def _handle(self, event: faust.EventT[bytes]) -> None:
-        envelope, applied = self._read_and_apply(event.message)
-        metrics.FLOW_EVENTS.labels(applied.outcome.value).inc()
-        # A duplicate republishes the totals: harmless on a compacted topic, and it repairs
-        # a publication lost when a worker died between its table write and its send.
-        await self._publish_totals(applied, envelope)
-        for month in applied.months:
-            await self._publish(
-                f"{month.cell_id}/{month.period.key}",
-                self.months_topic,
-                wrap(
-                    month_flows_updated(month),
-                    event_id=f"{envelope.id}/{month.period.key}",
-                    source=self._settings.event_source,
-                    time=envelope.time,
-                    subject=month.cell_id,
-                ),
+    def _apply_partition(self, partition: int, events: list[faust.EventT[bytes]]) -> Batch[Any]:
+        # Synchronous: no other agent of this worker changes the tables while the batch
+        # holds its changes in memory.
+        self._partition.current = partition  # the tables' changelog partition
+        try:
+            return apply_batch(self.ledger, events, self._read_and_apply)
+        finally:
+            self._partition.current = None
+
+    async def _publish(self, batch: Batch[Any]) -> list[Awaitable[Any]]:
+        """Sends the batch's table changelog records, totals, months and scores; the acks to
+        wait for."""
+        producer = self._app.producer
+        month_of = batch.month_of(self.ledger.month_of)
+        sent: list[Awaitable[Any]] = []
+        for topic_name, partition, key, value in self._partition.take_pending():
+            sent.append(await producer.send(topic_name, key, value, partition, None, None))
+        for topic, records in (
+            (self.totals_topic, self._totals_records(batch)),
+            (self.months_topic, self._month_records(batch)),
+            (self.scores.topic, self.scores.of_batch(batch, month_of)),
+        ):
+            name = topic.get_topic_name()
+            for key, value in records:
+                sent.append(await producer.send(name, key, value, None, None, None))
+        return sent
+
+    def _totals_records(self, batch: Batch[Any]) -> Iterable[tuple[bytes, bytes]]:
+        for cell_id, (totals, touch) in batch.totals.items():
+            value = envelope_bytes(
+                CellTotalsUpdated,
+                totals_data(totals),
+                event_id=f"{cell_id}/{touch.event_id}",
+                source=self._settings.event_source,
+                time=touch.at,
+                subject=cell_id,
             )
-            await self.scores.after_change(month, envelope.id, envelope.time)
+            yield cell_id.encode(), value
 
-    def _read_and_apply(self, message: Any) -> tuple[CloudEvent, Applied]:
+    def _month_records(self, batch: Batch[Any]) -> Iterable[tuple[bytes, bytes]]:
+        for month, touch in batch.months.values():
+            value = envelope_bytes(
+                CellPeriodFlowsUpdated,
+                month.to_state(),
+                event_id=f"{touch.event_id}/{month.period.key}",
+                source=self._settings.event_source,
+                time=touch.at,
+                subject=month.cell_id,
+            )
+            yield f"{month.cell_id}/{month.period.key}".encode(), value
+
+    def _read_and_apply(self, event: faust.EventT[bytes]) -> tuple[CloudEvent, Applied]:
+        message = event.message
         try:
             if message.topic == self.assessments.get_topic_name():
                 envelope, assessment = read_assessment(message.key, message.value)
@@ -127,22 +185,6 @@ class ScoringAgents:
         if isinstance(payload, WasteFlowCorrected):
             return self.ledger.correct(payload, envelope.time)
         return self.ledger.void(payload)
-
-    async def _publish_totals(self, applied: Applied, envelope: CloudEvent) -> None:
-        totals = applied.totals
-        update = wrap(
-            totals_updated(totals),
-            event_id=f"{totals.cell_id}/{envelope.id}",
-            source=self._settings.event_source,
-            time=envelope.time,
-            subject=totals.cell_id,
-        )
-        await self._publish(totals.cell_id, self.totals_topic, update)
-
-    async def _publish(self, key: str, topic: faust.TopicT, update: CloudEvent) -> None:
-        # faust flushes the producer before it commits the source offset (worker_app), so
-        # the offset is committed only after the broker acknowledged this record.
-        await topic.send(key=key.encode(), value=update.to_bytes())
 
     async def _dead_letter(self, event: faust.EventT[Any], reason: Unreadable, detail: str) -> None:
         message = event.message
@@ -167,6 +209,14 @@ def _raw_topic(app: faust.App, name: str) -> faust.TopicT:
     return app.topic(
         name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
     )
+
+
+def _by_partition(events: Iterable[faust.EventT[bytes]]) -> dict[int, list[faust.EventT[bytes]]]:
+    """The events of each partition, in their order (a cell's are all in one partition)."""
+    groups: dict[int, list[faust.EventT[bytes]]] = {}
+    for event in events:
+        groups.setdefault(event.message.partition, []).append(event)
+    return groups
 
 
 def _position(event: faust.EventT[Any]) -> str:

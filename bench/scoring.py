@@ -1,0 +1,473 @@
+"""Scoring benchmark: waste-flow events per second counted by ONE scoring worker, against a
+bare aiokafka consume-and-deserialise loop over the same topic in the same run (the ratio is
+the figure; the goals are >= 0.3 and >= 10,000 events/s); p99 latency from a POST to the
+intake API to the cell's totals visible in the scoring API at a paced rate; and the worker's
+resident memory once it holds ``--cells`` cells.
+
+Run (needs a container engine for testcontainers; on our machines first
+``eval "$(bash deploy/podman/setup-host.sh)"``):
+
+    uv run python bench/scoring.py [--events 40000] [--cells 10000] [--rate 1000]
+                                   [--seconds 15] [--latency-cells 64]
+
+What it does, with its own Kafka broker (zw_shared.testing.kafka.KafkaBroker):
+1. registers ``--cells`` cells on the cells topic and pre-loads ``--events`` WasteFlowRecorded
+   events across them (and across three months) onto the waste-flow topic;
+2. times a bare loop: aiokafka (read_committed) + ``CloudEvent.from_bytes`` + ``unwrap``;
+3. starts one ``scoring-worker`` and times it from its first counted event (its own
+   ``scoring_flow_events_total``, sampled every 0.2 s) until its consumer group has committed
+   the last record of every partition; then reads its RSS from /proc;
+4. starts ``waste-intake-api`` and ``scoring-api``, registers ``--latency-cells`` cells with one
+   facility each through the intake admin API, and POSTs single flows at ``--rate`` events/s
+   (one keep-alive connection per cell, each paced; a connection's POSTs are sequential, so
+   its k-th POST is the cell's k-th event) while pollers read a few probe cells' totals from
+   the scoring API: an event is visible at the first poll answer with ``event_count >= k``.
+   The latency runs from the start of the POST; the poll interval bounds its resolution.
+The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import sys
+
+# This file is named like the scoring package: drop its folder from the import path so that
+# ``import scoring`` finds the service, not this script.
+if sys.path and sys.path[0] == __import__("os").path.dirname(__file__):
+    sys.path.pop(0)
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from scoring.adapters.log_reader import data_ends, end_offsets, partitions_of
+from zw_shared.contracts.envelope import CloudEvent
+from zw_shared.contracts.registry import unwrap, wrap
+from zw_shared.contracts.waste import (
+    CellRegistered,
+    CellType,
+    FlowStage,
+    QuantityUnit,
+    WasteCategory,
+    WasteFlowRecorded,
+)
+from zw_shared.provisioning import connect_admin, ensure_topics
+from zw_shared.testing.kafka import KafkaBroker, free_port
+from zw_shared.testing.processes import ServiceProcess
+from zw_shared.topics import WASTE_CELLS, WASTE_FLOW_EVENTS
+
+ADMIN_TOKEN = "bench-admin-token-0123456789abcdef"
+SOURCE = "urn:zero-waste-city:bench"
+CELL_TYPES = list(CellType)
+CATEGORIES = list(WasteCategory)
+STAGES = [FlowStage.GENERATED, FlowStage.COLLECTED]
+PROBE_POLL_S = 0.02
+
+
+# --- 1. pre-load
+
+
+def registration(i: int) -> CloudEvent:
+    cell = CellRegistered(
+        cell_id=f"cell-{i:05d}",
+        name=f"Bench cell {i}",
+        cell_type=CELL_TYPES[i % len(CELL_TYPES)],
+        district=f"District {i % 16}",
+        population=500 + i % 5000,
+    )
+    return wrap(
+        cell, event_id=f"bench/{cell.cell_id}", source=SOURCE, time=datetime.now(UTC),
+        subject=cell.cell_id,
+    )  # fmt: skip
+
+
+def flow(i: int, cells: int, now: datetime) -> tuple[str, CloudEvent]:
+    cell_id = f"cell-{i % cells:05d}"
+    kg = 1.0 + (i * 7919) % 500 / 10
+    payload = WasteFlowRecorded(
+        event_id=f"e{i}", facility_id=f"fac-{i % cells:05d}", cell_id=cell_id,
+        stage=STAGES[i % len(STAGES)], category=CATEGORIES[(i // 3) % len(CATEGORIES)],
+        quantity_kg=kg, reported_quantity=kg, reported_unit=QuantityUnit.KG,
+        occurred_at=now - timedelta(hours=(i * 31) % (24 * 80)),
+    )  # fmt: skip
+    envelope = wrap(
+        payload, event_id=f"{payload.facility_id}/{payload.event_id}", source=SOURCE,
+        time=now, subject=cell_id,
+    )  # fmt: skip
+    return cell_id, envelope
+
+
+async def produce(bootstrap: str, topic: str, records: list[tuple[str, bytes]]) -> float:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=20, max_batch_size=512 * 1024,
+        compression_type=None,
+    )  # fmt: skip
+    await producer.start()
+    began = time.perf_counter()
+    try:
+        pending = []
+        for key, value in records:
+            pending.append(await producer.send(topic, value, key=key.encode()))
+            if len(pending) >= 5_000:
+                await asyncio.gather(*pending)
+                pending.clear()
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+    return time.perf_counter() - began
+
+
+async def preload(args: argparse.Namespace, bootstrap: str, prefix: str) -> float:
+    now = datetime.now(UTC)
+    cells = [(f"cell-{i:05d}", registration(i).to_bytes()) for i in range(args.cells)]
+    await produce(bootstrap, f"{prefix}{WASTE_CELLS.name}", cells)
+    flows = []
+    for i in range(args.events):
+        cell_id, envelope = flow(i, args.cells, now)
+        flows.append((cell_id, envelope.to_bytes()))
+    return await produce(bootstrap, f"{prefix}{WASTE_FLOW_EVENTS.name}", flows)
+
+
+# --- 2. the bare loop
+
+
+async def bare_rate(bootstrap: str, topic: str, expected: int) -> float:
+    """events/s of consume + CloudEvent.from_bytes + unwrap over the whole topic."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
+        isolation_level="read_committed", max_poll_records=5_000,
+        fetch_max_bytes=64 * 1024 * 1024, max_partition_fetch_bytes=8 * 1024 * 1024,
+    )  # fmt: skip
+    await consumer.start()
+    try:
+        parts = await partitions_of(bootstrap, topic)
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        seen = 0
+        began = time.perf_counter()
+        while seen < expected:
+            batches = await consumer.getmany(timeout_ms=1_000, max_records=5_000)
+            for records in batches.values():
+                for record in records:
+                    unwrap(CloudEvent.from_bytes(record.value or b""))
+                    seen += 1
+        return seen / (time.perf_counter() - began)
+    finally:
+        await consumer.stop()
+
+
+# --- 3. the worker
+
+
+async def counted(http: httpx.AsyncClient, url: str) -> float:
+    try:
+        text = (await http.get(url)).text
+    except httpx.HTTPError:
+        return 0.0
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("scoring_flow_events_total{")
+    )
+
+
+async def committed_total(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> int:
+    total = 0
+    for tp, end in ends.items():
+        total += min(await consumer.committed(tp) or 0, end)
+    return total
+
+
+async def time_worker(
+    bootstrap: str, group: str, metrics_url: str, ends: dict[TopicPartition, int], limit_s: float
+) -> dict[str, float]:
+    """From the first event the worker counted until its group committed ``ends``."""
+    target = sum(ends.values())
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    await consumer.start()
+    first: tuple[float, float] | None = None
+    try:
+        async with httpx.AsyncClient(timeout=5) as http:
+            deadline = time.monotonic() + limit_s
+            while time.monotonic() < deadline:
+                now = time.perf_counter()
+                if first is None and (seen := await counted(http, metrics_url)) > 0:
+                    first = (now, seen)
+                if first is not None and await committed_total(consumer, ends) >= target:
+                    elapsed = time.perf_counter() - first[0]
+                    return {"events_per_s": (target - first[1]) / elapsed, "elapsed_s": elapsed}
+                await asyncio.sleep(0.2)
+            done = await committed_total(consumer, ends)
+            raise RuntimeError(f"worker committed {done} of {target} in {limit_s}s")
+    finally:
+        await consumer.stop()
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def worker_pid(worker: ServiceProcess) -> int:
+    proc = worker._proc  # the console script runs the worker in this very process
+    assert proc is not None
+    return proc.pid
+
+
+# --- 4. POST to visible
+
+
+class Http:
+    """A minimal HTTP/1.1 keep-alive client (httpx spends more CPU per request than the
+    services under test, see bench/intake.py)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._io: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def call(self, method: str, path: str, body: bytes = b"", auth: str = "") -> bytes:
+        if self._io is None:
+            self._io = await asyncio.open_connection("127.0.0.1", self.port)
+        reader, writer = self._io
+        head = f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Length: {len(body)}\r\n"
+        if auth:
+            head += f"Authorization: Bearer {auth}\r\nContent-Type: application/json\r\n"
+        writer.write(head.encode() + b"\r\n" + body)
+        status = int((await reader.readline()).split()[1])
+        length = 0
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        answer = await reader.readexactly(length)
+        if status >= 300 and not (method == "GET" and status == 404):
+            raise RuntimeError(f"{method} {path} answered {status}: {answer[:300]!r}")
+        return answer if status < 300 else b""
+
+    async def close(self) -> None:
+        if self._io is not None:
+            self._io[1].close()
+
+
+@dataclass
+class Lane:
+    """One cell, its facility and key; the start time of its k-th POST at [k - 1]."""
+
+    cell_id: str
+    facility_id: str
+    key: str
+    posted: list[float] = field(default_factory=list)
+    visible: list[float] = field(default_factory=list)
+
+
+def register_lanes(intake_url: str, count: int, run_id: str) -> list[Lane]:
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    lanes = []
+    with httpx.Client(base_url=intake_url, headers=admin, timeout=30) as client:
+        for i in range(count):
+            cell_id, facility_id = f"lat-{run_id}-{i}", f"lat-fac-{run_id}-{i}"
+            client.put(f"/v1/admin/cells/{cell_id}", json={
+                "cell_id": cell_id, "name": f"Latency {i}", "cell_type": "community",
+                "district": "Xuhui", "population": 1000,
+            }).raise_for_status()  # fmt: skip
+            client.put(f"/v1/admin/facilities/{facility_id}", json={
+                "facility_id": facility_id, "name": f"Latency {i}", "facility_type": "generator",
+                "district": "Xuhui", "province": "31", "cell_id": cell_id,
+            }).raise_for_status()  # fmt: skip
+            issued = client.post(f"/v1/admin/facilities/{facility_id}/api-keys")
+            issued.raise_for_status()
+            lanes.append(Lane(cell_id, facility_id, str(issued.json()["api_key"])))
+    return lanes
+
+
+async def post_lane(port: int, lane: Lane, interval_s: float, until: float, start: float) -> None:
+    http = Http(port)
+    try:
+        k = 0
+        while (due := start + k * interval_s) < until:
+            if (wait := due - time.perf_counter()) > 0:
+                await asyncio.sleep(wait)
+            body = json.dumps({
+                "event_id": f"lat-{k}", "stage": "generated", "category": "household_wet",
+                "quantity": 10 + k % 50, "unit": "kg",
+                "occurred_at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
+            }).encode()  # fmt: skip
+            lane.posted.append(time.perf_counter())
+            await http.call("POST", f"/v1/facilities/{lane.facility_id}/events", body, lane.key)
+            k += 1
+    finally:
+        await http.close()
+
+
+async def poll_lane(port: int, lane: Lane, done: asyncio.Event) -> None:
+    http = Http(port)
+    try:
+        while True:
+            answer = await http.call("GET", f"/v1/cells/{lane.cell_id}/totals")
+            seen_at = time.perf_counter()
+            count = json.loads(answer)["event_count"] if answer else 0
+            while len(lane.visible) < min(count, len(lane.posted)):
+                lane.visible.append(seen_at)
+            if done.is_set() and len(lane.visible) >= len(lane.posted):
+                return
+            await asyncio.sleep(PROBE_POLL_S)
+    finally:
+        await http.close()
+
+
+async def post_to_visible(
+    args: argparse.Namespace, intake_port: int, api_port: int, lanes: list[Lane]
+) -> dict[str, float]:
+    interval = len(lanes) / args.rate
+    start = time.perf_counter() + 0.5
+    until = start + args.seconds
+    probes = lanes[: args.probe_cells]
+    done = asyncio.Event()
+    pollers = [asyncio.create_task(poll_lane(api_port, lane, done)) for lane in probes]
+    await asyncio.gather(*(post_lane(intake_port, lane, interval, until, start) for lane in lanes))
+    posting_s = max(lane.posted[-1] for lane in lanes) - start
+    done.set()
+    try:
+        await asyncio.wait_for(asyncio.gather(*pollers), timeout=args.seconds * 10 + 60)
+    except TimeoutError:
+        for task in pollers:
+            task.cancel()
+        raise
+    latencies = sorted(
+        (seen - posted) * 1000
+        for lane in probes
+        for posted, seen in zip(lane.posted, lane.visible, strict=True)
+    )
+    posts = sum(len(lane.posted) for lane in lanes)
+    return {
+        "p50_post_to_score_ms": round(statistics.median(latencies), 1),
+        "p99_post_to_score_ms": round(latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))], 1),  # noqa: E501
+        "latency_samples": len(latencies),
+        "posted_events_per_s": round(posts / max(posting_s, 1e-9), 1),
+    }  # fmt: skip
+
+
+# --- orchestration
+
+
+async def measure(args: argparse.Namespace, bootstrap: str) -> dict[str, Any]:
+    run_id = uuid.uuid4().hex[:6]
+    prefix = f"bench{run_id}."
+    admin = connect_admin(bootstrap)
+    ensure_topics(admin, prefix)
+    admin.close()
+    topic = f"{prefix}{WASTE_FLOW_EVENTS.name}"
+    produce_s = await preload(args, bootstrap, prefix)
+    ends = await data_ends(
+        bootstrap, await end_offsets(bootstrap, await partitions_of(bootstrap, topic))
+    )
+    assert sum(ends.values()) == args.events, (ends, args.events)
+    bare = statistics.median([await bare_rate(bootstrap, topic, args.events) for _ in range(2)])
+
+    worker_port, api_port, intake_port = free_port(), free_port(), free_port()
+    env = {"ENVIRONMENT": "test", "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "TOPIC_PREFIX": prefix,
+           "SCORING_APP_ID": f"{prefix}scoring", "WORKER_WEB_HOST": "127.0.0.1",
+           "WORKER_WEB_PORT": str(worker_port), "WORKER_STREAM_RECOVERY_DELAY_S": "0",
+           "LOG_LEVEL": "WARNING", "API_HOST": "127.0.0.1",
+           "INTAKE_ADMIN_TOKEN": ADMIN_TOKEN}  # fmt: skip
+    worker_url = f"http://127.0.0.1:{worker_port}"
+    launched = time.perf_counter()
+    with ServiceProcess(["scoring-worker"], env, None, name="scoring-worker") as worker:
+        timed = await time_worker(
+            bootstrap, env["SCORING_APP_ID"], f"{worker_url}/metrics", ends, args.worker_limit_s
+        )
+        whole_s = time.perf_counter() - launched
+        rss = rss_mb(worker_pid(worker))
+        with (
+            ServiceProcess(["waste-intake-api"], {**env, "API_PORT": str(intake_port)},
+                           f"http://127.0.0.1:{intake_port}/readyz", 120, name="intake-api"),
+            ServiceProcess(["scoring-api"], {**env, "API_PORT": str(api_port)},
+                           f"http://127.0.0.1:{api_port}/readyz", 120, name="scoring-api"),
+        ):  # fmt: skip
+            lanes = await asyncio.to_thread(
+                register_lanes, f"http://127.0.0.1:{intake_port}", args.latency_cells, run_id
+            )
+            latency = await post_to_visible(args, intake_port, api_port, lanes)
+        rss_after = rss_mb(worker_pid(worker))
+    rate = timed["events_per_s"]
+    return {
+        "events_per_s": round(rate, 1),
+        "bare_events_per_s": round(bare, 1),
+        "ratio": round(rate / bare, 3),
+        **latency,
+        "rss_mb": round(rss, 1),
+        "rss_mb_after_latency": round(rss_after, 1),
+        "events": args.events,
+        "cells": args.cells,
+        "worker_elapsed_s": round(timed["elapsed_s"], 2),
+        "worker_launch_to_committed_s": round(whole_s, 2),
+        "preload_events_per_s": round(args.events / produce_s, 1),
+        "target_rate": args.rate,
+        "latency_seconds": args.seconds,
+        "latency_cells": args.latency_cells,
+        "probe_cells": args.probe_cells,
+        "probe_poll_s": PROBE_POLL_S,
+        "cpus": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+    }
+
+
+def print_table(r: dict[str, Any]) -> None:
+    sustained = r["posted_events_per_s"] >= 0.95 * r["target_rate"]
+    rate_note = "" if sustained else f" (machine sustained only {r['posted_events_per_s']:.0f}/s)"
+    rows = [
+        (f"scoring worker ({r['events']} events, {r['cells']} cells)",
+         f"{r['events_per_s']:.0f} events/s"),
+        ("bare aiokafka + from_bytes + unwrap", f"{r['bare_events_per_s']:.0f} events/s"),
+        ("ratio (goal >= 0.3, and >= 10,000 events/s)", f"{r['ratio']:.3f}"),
+        (f"POST -> totals visible, p50 / p99 at {r['target_rate']}/s{rate_note}",
+         f"{r['p50_post_to_score_ms']:.0f} / {r['p99_post_to_score_ms']:.0f} ms"),
+        ("POSTs actually sent", f"{r['posted_events_per_s']:.0f} events/s"),
+        (f"worker RSS with {r['cells']} cells (after latency run)",
+         f"{r['rss_mb']:.0f} MB ({r['rss_mb_after_latency']:.0f} MB)"),
+        ("worker launch -> all committed", f"{r['worker_launch_to_committed_s']:.1f} s"),
+    ]  # fmt: skip
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    broker = KafkaBroker().start()
+    try:
+        return await measure(args, broker.bootstrap_servers)
+    finally:
+        broker.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=40_000, help="events pre-loaded")
+    parser.add_argument("--cells", type=int, default=10_000, help="cells they spread over")
+    parser.add_argument("--rate", type=float, default=1_000, help="POSTs per second")
+    parser.add_argument("--seconds", type=float, default=15, help="how long to POST")
+    parser.add_argument("--latency-cells", type=int, default=64, help="cells POSTed to")
+    parser.add_argument("--probe-cells", type=int, default=4, help="cells polled for totals")
+    parser.add_argument("--worker-limit-s", type=float, default=900)
+    args = parser.parse_args()
+    result = asyncio.run(run(args))
+    print_table(result)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""The bytes of a CloudEvent the worker publishes, built straight from a JSON-safe payload
+dict the worker made itself (its own figures, not input): the same JSON a
+``wrap(Model.model_validate(data), ...).to_bytes()`` gives, without validating the payload
+and then the envelope again (that cost more than computing the figures). Readers validate
+as usual (``CloudEvent.from_bytes`` and ``unwrap``); the unit tests check the two agree."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from zw_shared.contracts.envelope import schema_urn
+from zw_shared.contracts.registry import EventPayload
+
+
+def envelope_bytes(
+    payload_type: type[EventPayload],
+    data: dict[str, Any],
+    *,
+    event_id: str,
+    source: str,
+    time: datetime,
+    subject: str,
+) -> bytes:
+    event_type, version = payload_type.event_type, payload_type.version
+    envelope = {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": source,
+        "type": event_type,
+        "subject": subject,
+        "time": time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "datacontenttype": "application/json",
+        "dataschema": schema_urn(event_type, version),
+        "dataversion": version,
+        "data": data,
+    }
+    return json.dumps(envelope, separators=(",", ":"), allow_nan=False).encode()

@@ -1,0 +1,170 @@
+"""The agents that count hazardous-waste transfer manifests into their shipper's cell months
+(indicator ``hazardous_manifest_compliance``, veto ``hazardous_manifest_overdue_or_refused``).
+
+Runs inside the scoring worker (``scoring-worker``; wired in :mod:`scoring.bootstrap`).
+
+1. ``fold-manifests`` reads ``hazardous.transfer-events`` (keyed by manifest number), folds
+   each manifest event once into the manifest's record (table ``hazardous-manifests``,
+   co-partitioned with that topic), finds the shipper's cell in waste-intake's facility
+   registry (``waste.facilities``, read to its end before the first event) and sends the
+   manifest's facts, keyed by cell id, to ``scoring.cell-manifest-facts``.
+2. ``count-manifest-facts`` reads that topic (co-partitioned with the waste-flow topic) and
+   replaces the manifest's facts in the cell's month, in the same tables as the waste-flow
+   agent, then publishes the month and the cell's scores.
+
+A record neither can read or apply goes to the dead-letter topic, and the agent goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import faust
+
+from scoring.adapters import metrics
+from scoring.adapters.compacted_view import CompactedView, Latest
+from scoring.adapters.hazardous_records import read_manifest_facts, read_transfer_event
+from scoring.adapters.records import Unreadable, UnreadableRecord
+from scoring.entrypoints.totals_agent import ScoringAgents
+from scoring.handlers import Applied, Refused, month_flows_updated
+from scoring.manifest_handlers import (
+    CellOf,
+    ManifestFolder,
+    count_contribution,
+    manifest_facts_changed,
+)
+from scoring.settings import ScoringSettings
+from zw_shared.contracts.envelope import CloudEvent
+from zw_shared.contracts.registry import wrap
+from zw_shared.contracts.waste import FacilityRegistered
+from zw_shared.topics import HAZARDOUS_EVENTS, SCORING_MANIFEST_FACTS
+
+log = logging.getLogger(__name__)
+
+
+class HazardousAgents:
+    def __init__(
+        self,
+        app: faust.App,
+        settings: ScoringSettings,
+        scoring: ScoringAgents,
+        facilities: CompactedView[FacilityRegistered],
+        registered: Latest[FacilityRegistered],
+    ) -> None:
+        self._settings = settings
+        self._scoring = scoring
+        self._facilities = facilities
+        self.source = raw_topic(app, settings.topic(HAZARDOUS_EVENTS.name))
+        self.facts_topic = raw_topic(app, settings.topic(SCORING_MANIFEST_FACTS.name))
+        records = app.Table("hazardous-manifests", default=None, key_type=str)
+        self.folder = ManifestFolder(records, _cell_of(registered), settings.zone)
+        app.agent(self.source, name="fold-manifests")(self.fold)
+        app.agent(self.facts_topic, name="count-manifest-facts")(self.count)
+
+    async def fold(self, stream: faust.StreamT[bytes]) -> None:
+        await self._registry_read()
+        async for event in stream.events():
+            await self._guarded(event, self._fold)
+
+    async def count(self, stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            await self._guarded(event, self._count)
+
+    async def _fold(self, message: Any) -> None:
+        envelope, manifest_event = read_transfer_event(message.key, message.value)
+        if manifest_event is None:
+            metrics.MANIFEST_EVENTS.labels("ignored").inc()
+            return
+        outcome, contribution = self.folder.fold(manifest_event, envelope.id)
+        metrics.MANIFEST_EVENTS.labels(outcome.value).inc()
+        if contribution is None:
+            log.info("manifest %s: shipper not a registered facility", manifest_event.manifest_no)
+            return
+        # A duplicate sends its facts again: a repeat is harmless downstream (its sequence
+        # is not new), and it repairs a send lost when a worker died before its commit.
+        change = wrap(
+            manifest_facts_changed(contribution),
+            event_id=f"{envelope.id}/{contribution.sequence}",
+            source=self._settings.event_source,
+            time=envelope.time,
+            subject=contribution.cell_id,
+        )
+        await self.facts_topic.send(key=contribution.cell_id.encode(), value=change.to_bytes())
+
+    async def _count(self, message: Any) -> None:
+        envelope, change = read_manifest_facts(message.key, message.value)
+        try:
+            applied = count_contribution(self._scoring.ledger, change)
+        except (Refused, ValueError) as exc:
+            raise UnreadableRecord(Unreadable.REFUSED, str(exc)) from exc
+        metrics.MANIFEST_FACT_CHANGES.labels(applied.outcome.value).inc()
+        await self._publish_months(applied, envelope)
+
+    async def _publish_months(self, applied: Applied, envelope: CloudEvent) -> None:
+        for month in applied.months:
+            update = wrap(
+                month_flows_updated(month),
+                event_id=f"{envelope.id}/{month.period.key}",
+                source=self._settings.event_source,
+                time=envelope.time,
+                subject=month.cell_id,
+            )
+            key = f"{month.cell_id}/{month.period.key}"
+            await self._scoring.months_topic.send(key=key.encode(), value=update.to_bytes())
+            await self._scoring.scores.after_change(month, envelope.id, envelope.time)
+
+    async def _registry_read(self) -> None:
+        """Waits until the facility registry was read to its end, so that the first
+        manifests find their shipper's cell."""
+        await self._facilities.wait_caught_up()
+
+    async def _guarded(
+        self, event: faust.EventT[bytes], handle: Callable[[Any], Awaitable[None]]
+    ) -> None:
+        try:
+            await handle(event.message)
+        except UnreadableRecord as exc:
+            await self._dead_letter(event, exc.reason, exc.detail)
+        except Exception as exc:  # the agent must not die on one record
+            log.exception("failed to process %s", _position(event))
+            await self._dead_letter(event, Unreadable.PROCESSING_ERROR, repr(exc))
+
+    async def _dead_letter(self, event: faust.EventT[Any], reason: Unreadable, detail: str) -> None:
+        message = event.message
+        log.warning("dead-lettering %s: %s: %s", _position(event), reason.value, detail)
+        metrics.DEAD_LETTERS.labels(reason.value).inc()
+        headers = [
+            ("dlq.reason", reason.value.encode()),
+            ("dlq.detail", detail.encode()),
+            ("dlq.topic", message.topic.encode()),
+            ("dlq.partition", str(message.partition).encode()),
+            ("dlq.offset", str(message.offset).encode()),
+            ("dlq.key", message.key if isinstance(message.key, bytes) else b""),
+        ]
+        value = message.value if isinstance(message.value, bytes) else b""
+        await self._scoring.dead_letters.send(
+            key=_position(event).encode(), value=value, headers=headers
+        )
+
+
+def raw_topic(app: faust.App, name: str) -> faust.TopicT:
+    """A topic of undecoded bytes: records are decoded here, so that one that cannot be
+    read is dead-lettered with the reason rather than dropped by faust."""
+    return app.topic(
+        name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+    )
+
+
+def _cell_of(registered: Latest[FacilityRegistered]) -> CellOf:
+    def cell_of(facility_id: str) -> str | None:
+        facility = registered.get(facility_id)
+        return None if facility is None else facility.cell_id
+
+    return cell_of
+
+
+def _position(event: faust.EventT[Any]) -> str:
+    message = event.message
+    return f"{message.topic}/{message.partition}/{message.offset}"
