@@ -306,8 +306,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def print_table(result: dict[str, Any]) -> None:
     rows = [
-        ("single POST, broker-acknowledged (best level)", f"{result['single_events_per_s']:.0f} events/s"),
-        ("bare FastAPI, same validation (best level)", f"{result['bare_events_per_s']:.0f} events/s"),
+        (
+            "single POST, broker-acknowledged (best level)",
+            f"{result['single_events_per_s']:.0f} events/s",
+        ),
+        (
+            "bare FastAPI, same validation (best level)",
+            f"{result['bare_events_per_s']:.0f} events/s",
+        ),
         ("ratio (goal >= 0.6)", f"{result['ratio']:.2f}"),
         (
             f"batch POST ({result['batch_size']} per request)",
