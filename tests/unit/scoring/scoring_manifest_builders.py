@@ -15,6 +15,7 @@ from zw_shared.contracts.hazardous import (
     ManifestEvent,
     ManifestOverdue,
     ManifestPickedUp,
+    ManifestReceiptCorrected,
     ManifestReceived,
     ManifestStep,
     ReceiverLicence,
@@ -99,6 +100,23 @@ def received(
         observed_code="900-041-49",
         observed_form=WasteForm.SOLID,
         observed_packaging="drums",
+    )
+
+
+def receipt_corrected(
+    accepted_kg: float, refused_kg: float, number: str = NUMBER, days: int = 3
+) -> ManifestReceiptCorrected:
+    return ManifestReceiptCorrected(
+        **_common("correct-receipt", number, SHIPPED + timedelta(days=days)),
+        receipt_version=2,
+        receiver_id="receiver-1",
+        accepted_kg=accepted_kg,
+        refused_kg=refused_kg,
+        method="D10",
+        observed_code="900-041-49",
+        observed_form=WasteForm.SOLID,
+        observed_packaging="drums",
+        reason="weighbridge re-read",
     )
 
 

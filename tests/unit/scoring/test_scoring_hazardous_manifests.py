@@ -18,6 +18,7 @@ from scoring_manifest_builders import (
     key_of,
     overdue,
     picked_up,
+    receipt_corrected,
     received,
 )
 
@@ -111,6 +112,20 @@ def test_a_correction_changes_the_declared_kilograms() -> None:
     facts = Fold().facts(drafted(1_000), received(950), corrected(950))
 
     assert (facts[F.MANIFEST_KG_DUE], facts[F.MANIFEST_KG_CLOSED_ON_TIME]) == (950, 950)
+
+
+def test_a_corrected_receipt_decides_whether_the_load_counts_as_refused() -> None:
+    fold = Fold()
+    refused = fold.facts(drafted(1_000), received(900, refused_kg=100))
+    corrected_to_accepted = fold.facts(receipt_corrected(1_000, refused_kg=0))
+    corrected_to_refused = Fold().facts(
+        drafted(1_000), received(1_000), receipt_corrected(700, 300)
+    )
+
+    assert refused[F.MANIFESTS_REFUSED] == 1
+    assert F.MANIFESTS_REFUSED not in corrected_to_accepted
+    assert corrected_to_accepted[F.MANIFESTS_CLOSED_ON_TIME] == 1
+    assert corrected_to_refused[F.MANIFESTS_REFUSED] == 1
 
 
 def test_a_repeated_event_changes_nothing_and_keeps_the_sequence() -> None:

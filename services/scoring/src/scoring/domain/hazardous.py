@@ -16,7 +16,8 @@ Facts of one manifest (each 0 or 1, or kilograms of the declared quantity, lates
 - ``manifests_closed_on_time``: closed, and never past a deadline (receipt confirmation
   within its working days, a paper manifest back-filled in time);
 - ``manifests_overdue``: past a deadline at least once (a veto item);
-- ``manifests_refused``: the receiver refused some or all of the load (a veto item);
+- ``manifests_refused``: the receiver refused some or all of the load, in the latest version
+  of its receipt (a veto item);
 - ``manifests_with_discrepancy``: received quantity, code, form or packaging differed;
 - ``manifest_kg_due``: declared kg once the manifest is closed or overdue (a manifest still
   on its way, within its deadlines, is not yet judged);
@@ -38,6 +39,7 @@ from zw_shared.contracts.hazardous import (
     ManifestDrafted,
     ManifestEvent,
     ManifestOverdue,
+    ManifestReceiptCorrected,
     ManifestReceived,
 )
 
@@ -150,6 +152,8 @@ def _changes(event: ManifestEvent, zone: ZoneInfo) -> dict[str, Any]:
         case ManifestCorrected():
             return {"declared_kg": event.waste.quantity_kg}
         case ManifestReceived():
+            return {"closed": True, "refused": event.refused_kg > 0}
+        case ManifestReceiptCorrected():  # the latest version of the receipt counts
             return {"closed": True, "refused": event.refused_kg > 0}
         case DiscrepancyRaised():
             return {"discrepancy": True}
