@@ -38,38 +38,39 @@ class UnreadableRecord(ValueError):
 
 def read_flow_event(key: bytes | None, value: bytes | None) -> tuple[CloudEvent, FlowEvent]:
     """The envelope and its payload (upcast to the current version) of one record."""
-    envelope = _envelope(value)
-    payload = _payload(envelope)
+    envelope = envelope_of(value)
+    payload = payload_of(envelope)
     if not isinstance(payload, WasteFlowRecorded | WasteFlowCorrected | WasteFlowVoided):
         raise UnreadableRecord(
             Unreadable.UNEXPECTED_EVENT_TYPE,
             f"{envelope.type!r} is not read from the waste-flow topic",
         )
-    _check_key(key, payload.cell_id)
+    check_key(key, payload.cell_id)
     return envelope, payload
 
 
 def read_assessment(key: bytes | None, value: bytes | None) -> tuple[CloudEvent, CellAssessed]:
-    envelope = _envelope(value)
-    payload = _payload(envelope)
+    envelope = envelope_of(value)
+    payload = payload_of(envelope)
     if not isinstance(payload, CellAssessed):
         raise UnreadableRecord(
             Unreadable.UNEXPECTED_EVENT_TYPE,
             f"{envelope.type!r} is not read from the assessments topic",
         )
-    _check_key(key, payload.cell_id)
+    check_key(key, payload.cell_id)
     return envelope, payload
 
 
-def _check_key(key: bytes | None, cell_id: str) -> None:
-    if key is None or key.decode(errors="replace") != cell_id:
-        # The topic is keyed by cell id; the worker's tables rely on that partitioning.
+def check_key(key: bytes | None, expected: str, field: str = "cell_id") -> None:
+    """The record's key must be the event's ``field``: the worker's tables are partitioned
+    by it."""
+    if key is None or key.decode(errors="replace") != expected:
         raise UnreadableRecord(
-            Unreadable.KEY_MISMATCH, f"record key {key!r} is not the event's cell_id {cell_id!r}"
+            Unreadable.KEY_MISMATCH, f"record key {key!r} is not the event's {field} {expected!r}"
         )
 
 
-def _envelope(value: bytes | None) -> CloudEvent:
+def envelope_of(value: bytes | None) -> CloudEvent:
     if value is None:
         raise UnreadableRecord(Unreadable.NO_VALUE, "record has no value")
     try:
@@ -78,7 +79,7 @@ def _envelope(value: bytes | None) -> CloudEvent:
         raise UnreadableRecord(Unreadable.INVALID_ENVELOPE, _errors(exc)) from exc
 
 
-def _payload(envelope: CloudEvent) -> object:
+def payload_of(envelope: CloudEvent) -> object:
     try:
         return unwrap(envelope)
     except UnknownEventType as exc:
