@@ -25,6 +25,7 @@ import faust
 
 from scoring.adapters import metrics
 from scoring.adapters.compacted_view import CompactedView, Latest
+from scoring.adapters.dead_letters import dead_letter, position, raw_topic
 from scoring.adapters.hazardous_records import read_manifest_facts, read_transfer_event
 from scoring.adapters.records import Unreadable, UnreadableRecord
 from scoring.entrypoints.totals_agent import ScoringAgents
@@ -126,35 +127,12 @@ class HazardousAgents:
         try:
             await handle(event.message)
         except UnreadableRecord as exc:
-            await self._dead_letter(event, exc.reason, exc.detail)
+            await dead_letter(self._scoring.dead_letters, event, exc.reason, exc.detail)
         except Exception as exc:  # the agent must not die on one record
-            log.exception("failed to process %s", _position(event))
-            await self._dead_letter(event, Unreadable.PROCESSING_ERROR, repr(exc))
-
-    async def _dead_letter(self, event: faust.EventT[Any], reason: Unreadable, detail: str) -> None:
-        message = event.message
-        log.warning("dead-lettering %s: %s: %s", _position(event), reason.value, detail)
-        metrics.DEAD_LETTERS.labels(reason.value).inc()
-        headers = [
-            ("dlq.reason", reason.value.encode()),
-            ("dlq.detail", detail.encode()),
-            ("dlq.topic", message.topic.encode()),
-            ("dlq.partition", str(message.partition).encode()),
-            ("dlq.offset", str(message.offset).encode()),
-            ("dlq.key", message.key if isinstance(message.key, bytes) else b""),
-        ]
-        value = message.value if isinstance(message.value, bytes) else b""
-        await self._scoring.dead_letters.send(
-            key=_position(event).encode(), value=value, headers=headers
-        )
-
-
-def raw_topic(app: faust.App, name: str) -> faust.TopicT:
-    """A topic of undecoded bytes: records are decoded here, so that one that cannot be
-    read is dead-lettered with the reason rather than dropped by faust."""
-    return app.topic(
-        name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
-    )
+            log.exception("failed to process %s", position(event))
+            await dead_letter(
+                self._scoring.dead_letters, event, Unreadable.PROCESSING_ERROR, repr(exc)
+            )
 
 
 def _cell_of(registered: Latest[FacilityRegistered]) -> CellOf:
@@ -163,8 +141,3 @@ def _cell_of(registered: Latest[FacilityRegistered]) -> CellOf:
         return None if facility is None else facility.cell_id
 
     return cell_of
-
-
-def _position(event: faust.EventT[Any]) -> str:
-    message = event.message
-    return f"{message.topic}/{message.partition}/{message.offset}"

@@ -29,6 +29,7 @@ import faust
 
 from scoring.adapters import metrics
 from scoring.adapters.compacted_view import Latest
+from scoring.adapters.dead_letters import dead_letter, raw_topic
 from scoring.adapters.envelopes import envelope_bytes
 from scoring.adapters.records import (
     FlowEvent,
@@ -73,11 +74,11 @@ class ScoringAgents:
         cells: Latest[CellRegistered],
     ) -> None:
         self._settings = settings
-        self.source = _raw_topic(app, settings.topic(WASTE_FLOW_EVENTS.name))
-        self.assessments = _raw_topic(app, settings.topic(CELL_ASSESSMENTS.name))
-        self.totals_topic = _raw_topic(app, settings.topic(CELL_TOTALS.name))
-        self.months_topic = _raw_topic(app, settings.topic(CELL_MONTH_FLOWS.name))
-        self.dead_letters = _raw_topic(app, settings.topic(SCORING_DEAD_LETTERS.name))
+        self.source = raw_topic(app, settings.topic(WASTE_FLOW_EVENTS.name))
+        self.assessments = raw_topic(app, settings.topic(CELL_ASSESSMENTS.name))
+        self.totals_topic = raw_topic(app, settings.topic(CELL_TOTALS.name))
+        self.months_topic = raw_topic(app, settings.topic(CELL_MONTH_FLOWS.name))
+        self.dead_letters = raw_topic(app, settings.topic(SCORING_DEAD_LETTERS.name))
         self._app = app
         self._partition = Partition()
 
@@ -91,7 +92,7 @@ class ScoringAgents:
             index=table("cell-month-index"),
         )
         self.scores = ScorePublisher(
-            _raw_topic(app, settings.topic(CELL_SCORES.name)), settings, system, cells, stores
+            raw_topic(app, settings.topic(CELL_SCORES.name)), settings, system, cells, stores
         )
         self.ledger = FlowLedger(stores, settings.zone, settings.on_time_within)
         app.agent(self.source, name="count-waste-flows")(self.process)
@@ -113,7 +114,7 @@ class ScoringAgents:
                 for outcome, count in batch.outcomes.items():
                     metrics.FLOW_EVENTS.labels(outcome).inc(count)
                 for event, reason, detail in batch.dead:
-                    await self._dead_letter(event, reason, detail)
+                    await dead_letter(self.dead_letters, event, reason, detail)
                 sent += await self._publish(batch)
             await asyncio.gather(*sent)  # acknowledged by the broker
 
@@ -186,30 +187,6 @@ class ScoringAgents:
             return self.ledger.correct(payload, envelope.time)
         return self.ledger.void(payload)
 
-    async def _dead_letter(self, event: faust.EventT[Any], reason: Unreadable, detail: str) -> None:
-        message = event.message
-        log.warning("dead-lettering %s: %s: %s", _position(event), reason.value, detail)
-        metrics.DEAD_LETTERS.labels(reason.value).inc()
-        headers = [
-            ("dlq.reason", reason.value.encode()),
-            ("dlq.detail", detail.encode()),
-            ("dlq.topic", message.topic.encode()),
-            ("dlq.partition", str(message.partition).encode()),
-            ("dlq.offset", str(message.offset).encode()),
-            ("dlq.key", message.key if isinstance(message.key, bytes) else b""),
-        ]
-        await self.dead_letters.send(
-            key=_position(event).encode(), value=_raw(message.value), headers=headers
-        )
-
-
-def _raw_topic(app: faust.App, name: str) -> faust.TopicT:
-    """A topic of undecoded bytes: the agent decodes records itself, so that a record it
-    cannot read is dead-lettered with the reason rather than dropped by faust."""
-    return app.topic(
-        name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
-    )
-
 
 def _by_partition(events: Iterable[faust.EventT[bytes]]) -> dict[int, list[faust.EventT[bytes]]]:
     """The events of each partition, in their order (a cell's are all in one partition)."""
@@ -217,12 +194,3 @@ def _by_partition(events: Iterable[faust.EventT[bytes]]) -> dict[int, list[faust
     for event in events:
         groups.setdefault(event.message.partition, []).append(event)
     return groups
-
-
-def _position(event: faust.EventT[Any]) -> str:
-    message = event.message
-    return f"{message.topic}/{message.partition}/{message.offset}"
-
-
-def _raw(value: object) -> bytes:
-    return value if isinstance(value, bytes) else b""
