@@ -28,9 +28,7 @@ from zw_shared.contracts.waste import (
     WasteFlowRecorded,
     WasteFlowVoided,
 )
-from zw_shared.provisioning import connect_admin, ensure_topics
-from zw_shared.testing.kafka import free_port
-from zw_shared.testing.processes import ServiceProcess
+from zw_shared.testing.scoring_stack import provision, running_scoring
 from zw_shared.topics import CELL_MONTH_FLOWS, CELL_SCORES, WASTE_CELLS, WASTE_FLOW_EVENTS
 
 pytestmark = pytest.mark.integration
@@ -127,33 +125,8 @@ async def run_replay(prefix: str, kafka_bootstrap: str) -> tuple[int, dict[str, 
 
 @pytest.fixture(scope="module")
 def api_port(kafka_bootstrap: str) -> Iterator[tuple[int, str]]:
-    prefix = f"ss{uuid.uuid4().hex[:8]}."
-    admin = connect_admin(kafka_bootstrap)
-    ensure_topics(admin, prefix)
-    admin.close()
-    env = {
-        "ENVIRONMENT": "test",
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "TOPIC_PREFIX": prefix,
-        "SCORING_APP_ID": f"{prefix}scoring",
-        "WORKER_WEB_HOST": "127.0.0.1",
-        "WORKER_STREAM_RECOVERY_DELAY_S": "0",
-        "API_HOST": "127.0.0.1",
-    }
-    web, api = free_port(), free_port()
-    worker = ServiceProcess(
-        ["scoring-worker"],
-        {**env, "WORKER_WEB_PORT": str(web)},
-        f"http://127.0.0.1:{web}/readyz",
-        name="scoring-worker",
-    )
-    api_process = ServiceProcess(
-        ["scoring-api"],
-        {**env, "API_PORT": str(api)},
-        f"http://127.0.0.1:{api}/readyz",
-        name="scoring-api",
-    )
-    with worker, api_process:
+    prefix = provision(kafka_bootstrap, f"ss{uuid.uuid4().hex[:8]}.")
+    with running_scoring(kafka_bootstrap, prefix) as api:
         yield api, prefix
 
 
