@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.client import AIOKafkaClient
@@ -27,28 +28,15 @@ async def partitions_of(bootstrap: str, topic: str) -> list[TopicPartition]:
 async def end_offsets(
     bootstrap: str, partitions: list[TopicPartition]
 ) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, isolation_level="read_committed"
-    )
-    await consumer.start()
-    try:
+    async with _reader(bootstrap) as consumer:
         return dict(await consumer.end_offsets(partitions))
-    finally:
-        await consumer.stop()
 
 
 async def read_to(
     bootstrap: str, ends: dict[TopicPartition, int], poll_ms: int = 500
 ) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
     """Every record before ``ends``, each partition in its order."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-    )
-    await consumer.start()
-    try:
+    async with _reader(bootstrap) as consumer:
         pending = {tp for tp, end in ends.items() if end > 0}
         consumer.assign(list(ends))
         await consumer.seek_to_beginning(*ends)
@@ -59,8 +47,6 @@ async def read_to(
                     if record.offset < ends[tp]:
                         yield record
             pending = {tp for tp in pending if await consumer.position(tp) < ends[tp]}
-    finally:
-        await consumer.stop()
 
 
 async def data_ends(
@@ -72,15 +58,8 @@ async def data_ends(
     are never delivered, so a consumer that commits "last record + 1" (as faust does) stops
     short of the end offset. This is the offset such a consumer commits once it has read
     everything; 0 for a partition with no records."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-    )
-    await consumer.start()
     found: dict[TopicPartition, int] = {}
-    try:
+    async with _reader(bootstrap) as consumer:
         consumer.assign(list(ends))
         beginnings = await consumer.beginning_offsets(list(ends))
         for tp, end in ends.items():
@@ -95,9 +74,7 @@ async def data_ends(
                         if record.offset < end:
                             found[tp] = max(found[tp], record.offset + 1)
                 size *= 4
-        return found
-    finally:
-        await consumer.stop()
+    return found
 
 
 async def wait_for_group(
@@ -106,17 +83,28 @@ async def wait_for_group(
     """True once ``group`` has committed offsets at or past ``ends`` (within the timeout).
 
     Pass :func:`data_ends`, not raw end offsets, for topics written by transactions."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, isolation_level="read_committed"
-    )
-    await consumer.start()
-    try:
+    async with _reader(bootstrap, group) as consumer:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             committed = {tp: await consumer.committed(tp) for tp in ends}
             if all((committed[tp] or 0) >= end for tp, end in ends.items()):
                 return True
             await asyncio.sleep(0.5)
-        return False
+    return False
+
+
+@asynccontextmanager
+async def _reader(bootstrap: str, group: str | None = None) -> AsyncIterator[AIOKafkaConsumer]:
+    """A started read_committed consumer that never commits (not even for ``group``, whose
+    committed offsets it only reads)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    try:
+        yield consumer
     finally:
         await consumer.stop()
