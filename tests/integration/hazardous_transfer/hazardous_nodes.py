@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from zw_shared.testing.identities import actor_headers
 from zw_shared.testing.kafka import free_port
 from zw_shared.testing.processes import ServiceProcess
 
@@ -86,10 +87,7 @@ def running(*nodes: Node) -> Iterator[Running]:
 
 
 def headers(actor: str, role: str, province: str | None = None, **extra: str) -> dict[str, str]:
-    found = {"X-Actor-Id": actor, "X-Actor-Role": role, **extra}
-    if province:
-        found["X-Actor-Province"] = province
-    return found
+    return actor_headers(actor, role, province, **extra)
 
 
 def wait_for(read: Callable[[], Any], until: Callable[[Any], bool], timeout_s: float = 30.0) -> Any:
