@@ -1,20 +1,26 @@
-"""The scores the worker publishes after a change: the month, its quarter and its year."""
+"""The scores the worker publishes after a change: the month, its quarter and its year,
+each once however many events changed it, in the background."""
 
 from __future__ import annotations
 
-from datetime import date
+import asyncio
+from collections.abc import Awaitable
+from datetime import UTC, date, datetime
+from typing import Any
 
+import pytest
+
+from scoring.adapters.compacted_view import Latest
 from scoring.adapters.indicator_config import load_indicator_system
 from scoring.domain.period_flows import Fact, Mass, PeriodFlows
 from scoring.domain.periods import Period
-from scoring.handlers import month_key
-from scoring.score_updates import (
-    profile_of,
-    score_key,
-    score_updated,
-    scores_after_change,
-    scores_of_cell,
-)
+from scoring.entrypoints.score_publisher import ScorePublisher
+from scoring.handlers import Stores, month_key
+from scoring.score_updates import profile_of, score_key, score_of, score_updated
+from scoring.settings import ScoringSettings
+from zw_shared.contracts.envelope import CloudEvent
+from zw_shared.contracts.registry import unwrap
+from zw_shared.contracts.scoring import CellScoreUpdated
 from zw_shared.contracts.waste import CellRegistered, FlowStage, WasteCategory
 
 SYSTEM = load_indicator_system()
@@ -42,45 +48,105 @@ def test_a_registered_cell_is_measured_against_its_types_baseline() -> None:
     assert (profile.cell_type, profile.baseline_kg_per_person_day) == ("hotel", 2.0)
 
 
-def test_a_month_change_rescores_the_month_its_quarter_and_its_year() -> None:
-    months = stored_months("2026-10", "2026-11", "2026-03")
-    profile = profile_of(CELL, SYSTEM)
+AT = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
-    scores = scores_after_change(
-        SYSTEM, profile, Period.parse("2026-11"), months, date(2026, 11, 24)
-    )
 
-    assert [(s.period, s.flow_events) for s in scores] == [
-        ("2026-11", 1),
-        ("2026-Q4", 2),
-        ("2026", 3),
-    ]
+def publisher(
+    months: dict[str, object], registered: bool = True, **settings: Any
+) -> ScorePublisher:
+    cells: Latest[CellRegistered] = Latest()
+    if registered:
+        cells.put(CELL.cell_id, CELL)
+    index = sorted({key.split("|")[1] for key in months})
+    stores = Stores(totals={}, months=months, ledger={}, index={"cell-1": index})
+    return ScorePublisher(ScoringSettings(**settings), SYSTEM, cells, stores)
+
+
+def published(records: list[tuple[bytes, bytes]]) -> dict[str, CellScoreUpdated]:
+    found = {}
+    for key, value in records:
+        payload = unwrap(CloudEvent.from_bytes(value))
+        assert isinstance(payload, CellScoreUpdated)
+        found[key.decode()] = payload
+    return found
+
+
+def test_a_month_change_makes_the_month_its_quarter_and_its_year_due_once() -> None:
+    scores = publisher(stored_months("2026-10", "2026-11", "2026-03"))
+    month = PeriodFlows.from_state(stored_months("2026-11")["cell-1|2026-11"])  # type: ignore[arg-type]
+
+    scores.mark_month(month, "e-1", AT)
+    scores.mark_month(month, "e-2", AT)  # a second event changing the same month
+    records = published(scores.records(scores.take_due(100)))
+
+    assert {key: s.flow_events for key, s in records.items()} == {
+        "cell-1/2026-11/shanghai-cells-v1": 1,
+        "cell-1/2026-Q4/shanghai-cells-v1": 2,
+        "cell-1/2026/shanghai-cells-v1": 3,
+    }
+    assert scores.due == 0
 
 
 def test_a_cell_registered_late_is_scored_for_every_period_it_has_data_in() -> None:
-    months = stored_months("2026-10", "2026-11", "2025-12")
+    scores = publisher(stored_months("2026-10", "2026-11", "2025-12"))
 
-    scores = scores_of_cell(
-        SYSTEM,
-        profile_of(CELL, SYSTEM),
-        ["2025-12", "2026-10", "2026-11"],
-        months,
-        date(2026, 11, 24),
-    )
+    scores.mark_cell("cell-1", "registration")
+    records = published(scores.records(scores.take_due(100)))
 
-    assert sorted(s.period for s in scores) == sorted(
+    assert sorted(s.period for s in records.values()) == sorted(
         ["2025", "2025-12", "2025-Q4", "2026", "2026-10", "2026-11", "2026-Q4"]
     )
 
 
+def test_an_unregistered_cell_has_scores_due_but_none_published() -> None:
+    scores = publisher(stored_months("2026-11"), registered=False)
+
+    scores.mark_cell("cell-1", "rebalance")
+
+    assert scores.due == 3
+    assert scores.records(scores.take_due(100)) == []
+
+
+async def test_the_background_task_publishes_every_due_score_in_rounds() -> None:
+    scores = publisher(stored_months("2026-10", "2026-11", "2025-12"), score_round_max=2)
+    rounds: list[list[tuple[bytes, bytes]]] = []
+
+    async def send(records: list[tuple[bytes, bytes]]) -> list[Awaitable[Any]]:
+        rounds.append(records)
+        return []
+
+    task = asyncio.create_task(scores.run(send))
+    scores.mark_all("rebalance")
+    try:
+        for _ in range(100):
+            if scores.due == 0 and sum(map(len, rounds)) == 7:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        task.cancel()
+
+    assert [len(r) for r in rounds] == [2, 2, 2, 1]
+
+
 def test_a_published_score_is_keyed_by_cell_period_and_system_version_as_of_the_period() -> None:
     months = stored_months("2026-10")
-    (month, *_) = scores_after_change(
-        SYSTEM, profile_of(CELL, SYSTEM), Period.parse("2026-10"), months, date(2026, 11, 24)
+
+    def month_of(cell_id: str, month: Period) -> PeriodFlows | None:
+        state = months.get(month_key(cell_id, month))
+        return PeriodFlows.from_state(state) if state else None  # type: ignore[arg-type]
+
+    score = score_of(
+        SYSTEM, profile_of(CELL, SYSTEM), Period.parse("2026-10"), month_of, date(2026, 11, 24)
     )
 
-    assert score_key(month) == "cell-1/2026-10/shanghai-cells-v1"
-    assert score_updated(month, date(2026, 11, 24)).as_of == "2026-10-31"
+    assert score_key(score) == "cell-1/2026-10/shanghai-cells-v1"
+    assert score_updated(score, date(2026, 11, 24)).as_of == "2026-10-31"
+
+
+@pytest.mark.parametrize("share", [0.0, 1.5])
+def test_the_share_of_time_scores_take_is_a_fraction(share: float) -> None:
+    with pytest.raises(ValueError, match="score_busy_share"):
+        ScoringSettings(score_busy_share=share)
 
 
 def test_a_quarter_and_a_year_are_made_of_their_months() -> None:

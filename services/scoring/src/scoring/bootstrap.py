@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import faust
 from fastapi import FastAPI
@@ -46,11 +46,21 @@ def build_worker(settings: ScoringSettings) -> faust.App:
     )
     app.task(registry.run)
     agents = ScoringAgents(app, settings, system, cells)
-    app.task(agents.scores.rescore_registered)
+    scores = agents.scores
+
+    async def publish_scores() -> None:
+        await scores.run(agents.send_scores)
+
+    async def rescore_partitions(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+        scores.mark_all("rebalance")  # the tables are recovered: what was due is again
+
+    app.task(publish_scores)
+    # mode's Signal types its receivers as a union mypy cannot match an async def against
+    app.on_rebalance_complete.connect(cast(Any, rescore_partitions))
 
     def rescore(cell_id: str) -> None:
-        if registry.caught_up:  # at start, a cell's next event scores it
-            agents.scores.registrations.put_nowait(cell_id)
+        if registry.caught_up:  # at start, the rebalance marks every cell
+            scores.mark_cell(cell_id, "registration")
 
     cells.on_change = rescore
     facilities = _facility_registry(app, settings, agents)

@@ -71,6 +71,7 @@ class Changes:
     index: dict[str, list[str]] = field(default_factory=dict)  # cell id -> month keys
     ledger: dict[str, dict[str, Any]] = field(default_factory=dict)  # dedup key -> entry
     read_months: dict[str, PeriodFlows] = field(default_factory=dict)  # decoded on read
+    month_states: dict[str, dict[str, Any]] = field(default_factory=dict)  # as written
 
 
 class FlowLedger:
@@ -96,7 +97,8 @@ class FlowLedger:
         for cell_id, totals in batch.totals.items():
             self._s.totals[cell_id] = totals.to_state()
         for key, flows in batch.months.items():
-            self._s.months[key] = flows.to_state()
+            state = batch.month_states[key] = flows.to_state()
+            self._s.months[key] = state
         for cell_id, known in batch.index.items():
             self._s.index[cell_id] = known
         return batch

@@ -5,7 +5,7 @@ not the wall clock, so that a replay of the log scores the same)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -14,7 +14,6 @@ from scoring.domain.indicators.scoring import CellScore, score_cell
 from scoring.domain.indicators.system import IndicatorSystem
 from scoring.domain.period_flows import PeriodFlows
 from scoring.domain.periods import Period, PeriodKind
-from scoring.handlers import month_key
 from zw_shared.contracts.scoring import CellScoreUpdated
 from zw_shared.contracts.waste import CellRegistered
 
@@ -29,49 +28,6 @@ def profile_of(cell: CellRegistered, system: IndicatorSystem) -> CellProfile:
         baseline_kg_per_person_day=system.baseline_for(cell.cell_type),
         name=cell.name,
     )
-
-
-def scores_after_change(
-    system: IndicatorSystem,
-    profile: CellProfile,
-    month: Period,
-    months: Mapping[str, Any],
-    as_of: date,
-) -> list[CellScore]:
-    periods = [Period.containing(kind, month.first_day) for kind in PeriodKind]
-    return [_score(system, profile, period, months, as_of) for period in periods]
-
-
-def scores_of_cell(
-    system: IndicatorSystem,
-    profile: CellProfile,
-    month_keys: Iterable[str],
-    months: Mapping[str, Any],
-    as_of: date,
-) -> list[CellScore]:
-    """Every month, quarter and year a cell has data in (after it was registered)."""
-    periods = sorted(
-        {
-            Period.containing(kind, Period.parse(key).first_day)
-            for key in month_keys
-            for kind in PeriodKind
-        }
-    )
-    return [_score(system, profile, period, months, as_of) for period in periods]
-
-
-def _score(
-    system: IndicatorSystem,
-    profile: CellProfile,
-    period: Period,
-    months: Mapping[str, Any],
-    as_of: date,
-) -> CellScore:
-    def month_of(cell_id: str, month: Period) -> PeriodFlows | None:
-        state = months.get(month_key(cell_id, month))
-        return PeriodFlows.from_state(state) if state else None
-
-    return score_of(system, profile, period, month_of, as_of)
 
 
 MonthOf = Callable[[str, Period], PeriodFlows | None]

@@ -26,9 +26,14 @@ class ScoringSettings(KafkaSettings):
     worker_session_timeout_s: float = Field(default=30.0, gt=0, le=300)
     worker_heartbeat_interval_s: float = Field(default=3.0, gt=0, le=60)
     # The worker applies events in batches of at most this many, or what arrived within this
-    # time, and writes and publishes each touched cell, month and score once per batch.
+    # time, and writes and publishes each touched cell and month once per batch.
     worker_batch_max_events: int = Field(default=20_000, ge=1, le=1_000_000)
     worker_batch_within_s: float = Field(default=0.05, gt=0, le=60)
+    # Scores are published in the background, each due (cell, period) once however many
+    # events changed it: at most this many per round, and while the worker counts events,
+    # in at most this share of its time (counting comes first; scores catch up after).
+    score_round_max: int = Field(default=500, ge=1, le=100_000)
+    score_busy_share: float = Field(default=0.25, gt=0, le=1)
     # how long the worker waits for the broker (and its changelog topics) when it starts
     worker_startup_timeout_s: float = Field(default=60.0, gt=0, le=600)
     # Months follow the city's calendar; a flow reported later than this after it occurred

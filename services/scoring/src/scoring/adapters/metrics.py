@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 FLOW_EVENTS = Counter(
     "scoring_flow_events_total",
@@ -27,4 +27,11 @@ MANIFEST_FACT_CHANGES = Counter(
     "scoring_manifest_fact_changes_total",
     "Manifest contributions applied to cell months, by outcome (facts_replaced, duplicate)",
     ["outcome"],
+)
+SCORES_DUE = Gauge(
+    "scoring_scores_due",
+    "(cell, period) scores changed by counted events and not yet published to the scores topic",
+)
+SCORES_PUBLISHED = Counter(
+    "scoring_scores_published_total", "Scores published to the compacted scores topic"
 )

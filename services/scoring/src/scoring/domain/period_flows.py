@@ -68,16 +68,16 @@ class PeriodFlows:
         self, flow: CountedFlow, on_time_within: timedelta, zone: ZoneInfo, sign: int = 1
     ) -> PeriodFlows:
         """Counts one flow (``sign=-1`` takes a counted flow back out)."""
-        key = (flow.category, flow.stage)
-        counted = replace(
-            self,
-            mass=_plus(self.mass, key, Mass(sign * flow.kg, sign)),
-            report_days=_plus_days(self.report_days, flow.report_day(zone), sign),
-        ).with_fact(Fact.FLOW_EVENTS, sign)
-        return (
-            counted.with_fact(Fact.REPORTS_ON_TIME, sign)
-            if flow.on_time(on_time_within)
-            else counted
+        facts = dict(self.facts)
+        _bump(facts, Fact.FLOW_EVENTS, sign)
+        if flow.on_time(on_time_within):
+            _bump(facts, Fact.REPORTS_ON_TIME, sign)
+        return PeriodFlows(
+            self.cell_id,
+            self.period,
+            _plus(self.mass, (flow.category, flow.stage), Mass(sign * flow.kg, sign)),
+            facts,
+            _plus_days(self.report_days, flow.report_day(zone), sign),
         )
 
     def without_flow(
@@ -86,10 +86,9 @@ class PeriodFlows:
         return self.with_flow(flow, on_time_within, zone, sign=-1)
 
     def with_fact(self, fact: Fact, amount: float = 1.0) -> PeriodFlows:
-        # rounded like masses: facts may be kilograms, and add-then-remove must be exact
-        total = round(self.facts.get(fact, 0.0) + amount, KG_DECIMALS)
-        facts = {f: a for f, a in self.facts.items() if f is not fact}
-        return replace(self, facts={**facts, fact: total} if total else facts)
+        facts = dict(self.facts)
+        _bump(facts, fact, amount)
+        return replace(self, facts=facts)
 
     def with_facts(self, facts: Mapping[Fact, float], sign: int = 1) -> PeriodFlows:
         """Adds facts (``sign=-1`` takes them back out)."""
@@ -163,13 +162,30 @@ class PeriodFlows:
         )
 
 
+def _bump(facts: dict[Fact, float], fact: Fact, amount: float) -> None:
+    # rounded like masses: facts may be kilograms, and add-then-remove must be exact
+    total = round(facts.get(fact, 0.0) + amount, KG_DECIMALS)
+    if total:
+        facts[fact] = total
+    else:
+        facts.pop(fact, None)
+
+
 def _plus(mass: Mapping[MassKey, Mass], key: MassKey, delta: Mass) -> dict[MassKey, Mass]:
-    total = mass.get(key, Mass()) + delta
-    rest = {k: m for k, m in mass.items() if k != key}
-    return {**rest, key: total} if total.events else rest
+    added = dict(mass)
+    total = added.get(key, Mass()) + delta
+    if total.events:
+        added[key] = total
+    else:
+        added.pop(key, None)
+    return added
 
 
 def _plus_days(days: Mapping[date, int], day: date, delta: int) -> dict[date, int]:
-    total = days.get(day, 0) + delta
-    rest = {d: n for d, n in days.items() if d != day}
-    return {**rest, day: total} if total else rest
+    added = dict(days)
+    total = added.get(day, 0) + delta
+    if total:
+        added[day] = total
+    else:
+        added.pop(day, None)
+    return added

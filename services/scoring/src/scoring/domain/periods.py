@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 
@@ -26,11 +27,7 @@ class Period:
 
     @classmethod
     def containing(cls, kind: PeriodKind, day: date) -> Period:
-        if kind is PeriodKind.MONTH:
-            return cls(day.year, kind, day.month)
-        if kind is PeriodKind.QUARTER:
-            return cls(day.year, kind, (day.month - 1) // 3 + 1)
-        return cls(day.year, kind, 1)
+        return _containing(kind, day.year, day.month)
 
     @classmethod
     def parse(cls, key: str) -> Period:
@@ -45,7 +42,9 @@ class Period:
             return cls(year, PeriodKind.QUARTER, int(match["quarter"]))
         return cls(year, PeriodKind.YEAR, 1)
 
-    @property
+    # Periods are immutable: what is derived from one is computed once (cached_property
+    # writes the instance's __dict__, which equality and hashing ignore).
+    @cached_property
     def key(self) -> str:
         if self.kind is PeriodKind.MONTH:
             return f"{self.year}-{self.index:02d}"
@@ -53,12 +52,12 @@ class Period:
             return f"{self.year}-Q{self.index}"
         return str(self.year)
 
-    @property
+    @cached_property
     def first_day(self) -> date:
         first_month = {PeriodKind.MONTH: self.index, PeriodKind.QUARTER: 3 * self.index - 2}
         return date(self.year, first_month.get(self.kind, 1), 1)
 
-    @property
+    @cached_property
     def last_day(self) -> date:
         months = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.YEAR: 12}[self.kind]
         first = self.first_day
@@ -83,6 +82,16 @@ class Period:
 
     def __str__(self) -> str:
         return self.key
+
+
+@lru_cache(maxsize=4096)
+def _containing(kind: PeriodKind, year: int, month: int) -> Period:
+    """The one Period of each kind a month is in (shared: so are its cached properties)."""
+    if kind is PeriodKind.MONTH:
+        return Period(year, kind, month)
+    if kind is PeriodKind.QUARTER:
+        return Period(year, kind, (month - 1) // 3 + 1)
+    return Period(year, kind, 1)
 
 
 def periods_of(moment: datetime, zone: ZoneInfo) -> tuple[Period, ...]:

@@ -3,7 +3,7 @@ total, to its category and to its stage. Pure: no I/O, no clocks."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,8 +25,8 @@ class CellTotals:
         """The totals after ``flow`` is counted (``sign=-1``: taken back out). The caller
         makes sure each event is counted once."""
         kg = sign * flow.kg
-        return replace(
-            self,
+        return CellTotals(
+            cell_id=self.cell_id,
             total_kg=round(self.total_kg + kg, KG_DECIMALS),
             kg_by_category=_add(self.kg_by_category, flow.category.value, kg),
             kg_by_stage=_add(self.kg_by_stage, flow.stage.value, kg),
@@ -64,9 +64,13 @@ class CellTotals:
 
 
 def _add(amounts: dict[str, float], key: str, kg: float) -> dict[str, float]:
-    total = round(amounts.get(key, 0.0) + kg, KG_DECIMALS)
-    rest = {k: v for k, v in amounts.items() if k != key}
-    return {**rest, key: total} if total else rest
+    added = dict(amounts)
+    total = round(added.get(key, 0.0) + kg, KG_DECIMALS)
+    if total:
+        added[key] = total
+    else:
+        added.pop(key, None)
+    return added
 
 
 def _latest(current: datetime | None, candidate: datetime) -> datetime:

@@ -114,7 +114,7 @@ class HazardousAgents:
             )
             key = f"{month.cell_id}/{month.period.key}"
             await self._scoring.months_topic.send(key=key.encode(), value=update.to_bytes())
-            await self._scoring.scores.after_change(month, envelope.id, envelope.time)
+            self._scoring.scores.mark_month(month, envelope.id, envelope.time)
 
     async def _registry_read(self) -> None:
         """Waits until the facility registry was read to its end, so that the first

@@ -1,126 +1,195 @@
-"""Publishes a cell's scores (month, quarter, year) to the compacted scores topic: once per
-batch for every period a changed month is in (:meth:`ScorePublisher.of_batch`), or after one
-change of a month (:meth:`ScorePublisher.after_change`); and, for every period it has data
-in, when its registration arrives or changes while the worker runs (a cell registered after
-its first flows is scored at once, not at its next event)."""
+"""Publishes cells' scores (month, quarter, year) to the compacted scores topic, in the
+background, off the path that counts events.
+
+Counting marks what it changed as due: every period a changed month is in, with the last
+event that touched it (its id names the publication, its local day dates the score). A
+background task (:meth:`ScorePublisher.run`) scores each due (cell, period) once, however
+many events changed it since, merged from the cell's months in the worker's table, and
+publishes it. While the worker is counting, the task takes at most ``SCORE_BUSY_SHARE`` of
+the worker's time: counting comes first, and what the API serves (it scores on read from the
+published months) does not wait for this topic.
+
+A score that was due when a worker stopped is not lost: after every rebalance (so after a
+start, a crash or a move of partitions) the worker marks every cell of its partitions due,
+as of that moment. A cell whose registration arrives or changes is marked due too (a cell
+registered after its first flows is scored at once, not at its next event)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-
-import faust
 
 from scoring.adapters import metrics
 from scoring.adapters.compacted_view import Latest
 from scoring.adapters.envelopes import envelope_bytes
-from scoring.batches import Batch, MonthOf
+from scoring.batches import Batch
 from scoring.domain.cells import CellProfile
 from scoring.domain.indicators.scoring import CellScore
 from scoring.domain.indicators.system import IndicatorSystem
 from scoring.domain.period_flows import PeriodFlows
-from scoring.handlers import Stores
-from scoring.score_updates import (
-    profile_of,
-    score_data,
-    score_key,
-    score_of,
-    scores_after_change,
-    scores_of_cell,
-)
+from scoring.domain.periods import Period
+from scoring.handlers import Stores, month_key
+from scoring.score_updates import periods_of, profile_of, score_data, score_key, score_of
 from scoring.settings import ScoringSettings
 from zw_shared.contracts.scoring import CellScoreUpdated
 from zw_shared.contracts.waste import CellRegistered
 
 log = logging.getLogger(__name__)
 
+# records (key, value) -> once queued for sending: the broker's acknowledgements
+Send = Callable[[list[tuple[bytes, bytes]]], Awaitable[list[Awaitable[Any]]]]
+
+
+@dataclass(frozen=True)
+class Due:
+    """Why a score is due: the last event that changed it (or a registration, a start)."""
+
+    event_id: str
+    at: datetime
+
 
 class ScorePublisher:
     def __init__(
         self,
-        topic: faust.TopicT,
         settings: ScoringSettings,
         system: IndicatorSystem,
         cells: Latest[CellRegistered],
         stores: Stores,
     ) -> None:
-        self._topic = topic
         self._settings = settings
         self._system = system
         self._cells = cells
         self._stores = stores
-        self.registrations: asyncio.Queue[str] = asyncio.Queue()
+        self._due: dict[tuple[str, Period], Due] = {}
+        self._wake = asyncio.Event()
+        self.last_counted = 0.0  # monotonic time of the counting path's last batch
 
     @property
-    def topic(self) -> faust.TopicT:
-        return self._topic
+    def due(self) -> int:
+        return len(self._due)
 
-    def of_batch(self, batch: Batch[Any], month_of: MonthOf) -> list[tuple[bytes, bytes]]:
-        """The records (key, value) of the scores of every period a month of the batch
-        changed in, each scored once, as of the last event of the batch that touched it."""
+    def mark_batch(self, batch: Batch[Any]) -> None:
+        """Every period a month of the batch changed in is due, as of its last event."""
         for flows, _touch in batch.months.values():
             if self._cells.get(flows.cell_id) is None:
                 metrics.UNREGISTERED_CELL_CHANGES.inc()
-        records = []
-        profiles: dict[str, CellProfile] = {}
         for (cell_id, period), touch in batch.periods().items():
-            cell = self._cells.get(cell_id)
-            if cell is None:
+            self._mark(cell_id, period, Due(touch.event_id, touch.at))
+        self.last_counted = time.monotonic()
+        self._changed()
+
+    def mark_month(self, month: PeriodFlows, event_id: str, at: datetime) -> None:
+        if self._cells.get(month.cell_id) is None:
+            metrics.UNREGISTERED_CELL_CHANGES.inc()
+        for period in periods_of(month.period):
+            self._mark(month.cell_id, period, Due(event_id, at))
+        self._changed()
+
+    def mark_cell(self, cell_id: str, reason: str) -> None:
+        """Every period the cell has data in is due, as of now (its partition must be ours:
+        the table holds only those)."""
+        now = datetime.now(UTC)
+        due = Due(f"{reason}/{cell_id}/{now.isoformat()}", now)
+        for key in self._stores.index.get(cell_id) or ():
+            for period in periods_of(Period.parse(key)):
+                self._mark(cell_id, period, due)
+        self._changed()
+
+    def mark_all(self, reason: str) -> None:
+        """Every cell of the worker's partitions (after a rebalance)."""
+        cells = list(self._stores.index)
+        for cell_id in cells:
+            self.mark_cell(cell_id, reason)
+        log.info("%d cells' scores due after %s", len(cells), reason)
+
+    def _mark(self, cell_id: str, period: Period, due: Due) -> None:
+        self._due.pop((cell_id, period), None)  # oldest first: a re-marked one goes last
+        self._due[(cell_id, period)] = due
+
+    def _changed(self) -> None:
+        metrics.SCORES_DUE.set(len(self._due))
+        if self._due:
+            self._wake.set()
+
+    async def run(self, send: Send) -> None:
+        """Runs as a worker task: publishes the due scores, round after round."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._due:
+                began = time.monotonic()
+                try:
+                    await self._publish_round(send)
+                except Exception:  # one bad round must not stop the task
+                    log.exception("could not publish a round of scores")
+                await self._yield(time.monotonic() - began)
+
+    async def _yield(self, spent_s: float) -> None:
+        """Leaves the counting path its share of the worker's time while it is busy."""
+        share = self._settings.score_busy_share
+        busy = time.monotonic() - self.last_counted < 1.0
+        await asyncio.sleep(spent_s * (1 - share) / share if busy and share < 1 else 0)
+
+    async def _publish_round(self, send: Send) -> None:
+        taken = self.take_due(self._settings.score_round_max)
+        metrics.SCORES_DUE.set(len(self._due))
+        records = self.records(taken)
+        await asyncio.gather(*await send(records))  # acknowledged by the broker
+        metrics.SCORES_PUBLISHED.inc(len(records))
+
+    def take_due(self, limit: int) -> list[tuple[tuple[str, Period], Due]]:
+        """Up to ``limit`` due scores, the longest due first; no longer due."""
+        taken = []
+        for item in self._due.items():
+            taken.append(item)
+            if len(taken) >= limit:
+                break
+        for key, _ in taken:
+            del self._due[key]
+        return taken
+
+    def records(self, due: Iterable[tuple[tuple[str, Period], Due]]) -> list[tuple[bytes, bytes]]:
+        """The (key, value) records of the due scores; a cell not registered has none."""
+        profiles: dict[str, CellProfile | None] = {}
+        months: dict[str, PeriodFlows | None] = {}
+        records = []
+        for (cell_id, period), why in due:
+            if cell_id not in profiles:
+                cell = self._cells.get(cell_id)
+                profiles[cell_id] = profile_of(cell, self._system) if cell else None
+            profile = profiles[cell_id]
+            if profile is None:
                 continue
-            profile = profiles.get(cell_id) or profiles.setdefault(
-                cell_id, profile_of(cell, self._system)
-            )
-            as_of = touch.at.astimezone(self._settings.zone).date()
-            score = score_of(self._system, profile, period, month_of, as_of)
-            records.append(self._record(score, touch.event_id, touch.at))
+            as_of = why.at.astimezone(self._settings.zone).date()
+            score = score_of(self._system, profile, period, self._month_of(months), as_of)
+            records.append(self._record(score, why))
         return records
 
-    async def after_change(self, month: PeriodFlows, event_id: str, at: datetime) -> None:
-        cell = self._cells.get(month.cell_id)
-        if cell is None:
-            metrics.UNREGISTERED_CELL_CHANGES.inc()
-            return
-        as_of = at.astimezone(self._settings.zone).date()
-        profile = profile_of(cell, self._system)
-        months = self._stores.months
-        for score in scores_after_change(self._system, profile, month.period, months, as_of):
-            await self._send(score, event_id, at)
+    def _month_of(
+        self, decoded: dict[str, PeriodFlows | None]
+    ) -> Callable[[str, Period], PeriodFlows | None]:
+        def month_of(cell_id: str, month: Period) -> PeriodFlows | None:
+            key = month_key(cell_id, month)
+            if key not in decoded:
+                state = self._stores.months.get(key)
+                decoded[key] = PeriodFlows.from_state(state) if state else None
+            return decoded[key]
 
-    async def rescore_registered(self) -> None:
-        """Runs as a worker task: rescores each cell whose registration changed."""
-        while True:
-            cell_id = await self.registrations.get()
-            try:
-                await self._rescore(cell_id)
-            except Exception:  # one cell must not stop the task
-                log.exception("could not rescore cell %s", cell_id)
+        return month_of
 
-    async def _rescore(self, cell_id: str) -> None:
-        cell = self._cells.get(cell_id)
-        month_keys = self._stores.index.get(cell_id)  # None unless its partition is ours
-        if cell is None or not month_keys:
-            return
-        now = datetime.now(UTC)
-        as_of = now.astimezone(self._settings.zone).date()
-        profile = profile_of(cell, self._system)
-        scores = scores_of_cell(self._system, profile, month_keys, self._stores.months, as_of)
-        for score in scores:
-            await self._send(score, f"registration/{cell_id}/{now.isoformat()}", now)
-
-    async def _send(self, score: CellScore, event_id: str, at: datetime) -> None:
-        key, value = self._record(score, event_id, at)
-        await self._topic.send(key=key, value=value)
-
-    def _record(self, score: CellScore, event_id: str, at: datetime) -> tuple[bytes, bytes]:
-        as_of = at.astimezone(self._settings.zone).date()
+    def _record(self, score: CellScore, why: Due) -> tuple[bytes, bytes]:
+        as_of = why.at.astimezone(self._settings.zone).date()
         value = envelope_bytes(
             CellScoreUpdated,
             score_data(score, as_of),
-            event_id=f"{event_id}/{score.period}",
+            event_id=f"{why.event_id}/{score.period}",
             source=self._settings.event_source,
-            time=at,
+            time=why.at,
             subject=score.cell_id,
         )
         return score_key(score).encode(), value

@@ -8,9 +8,10 @@ written to the partition of the event being processed, so co-partitioned with th
 topic because it is keyed by cell id. It takes the stream in batches (at most
 WORKER_BATCH_MAX_EVENTS records, or what arrived within WORKER_BATCH_WITHIN_S), applies a
 batch's records in memory (per partition, in order), writes each touched table key once,
-then publishes each touched cell's ``CellTotalsUpdated``, each changed month's
-``CellPeriodFlowsUpdated`` and the scores of the periods they are in, once per batch, to
-compacted topics (the latest value is what counts), and waits for the broker's acks before it
+then publishes each touched cell's ``CellTotalsUpdated`` and each changed month's
+``CellPeriodFlowsUpdated``, once per batch, to compacted topics (the latest value is what
+counts), marks the scores of the periods they are in due (published in the background, see
+score_publisher), and waits for the broker's acks before it
 takes the next batch; faust commits a batch's offsets only after that (and flushes the
 producer, with the changelog records, before any commit). A record it cannot read or
 apply goes to the dead-letter topic with the reason in its headers, and the agent goes on.
@@ -28,6 +29,7 @@ from typing import Any, cast
 import faust
 
 from scoring.adapters import metrics
+from scoring.adapters.batch_sender import BatchSender, Record
 from scoring.adapters.compacted_view import Latest
 from scoring.adapters.dead_letters import dead_letter, raw_topic
 from scoring.adapters.envelopes import envelope_bytes
@@ -81,6 +83,7 @@ class ScoringAgents:
         self.dead_letters = raw_topic(app, settings.topic(SCORING_DEAD_LETTERS.name))
         self._app = app
         self._partition = Partition()
+        self.sender = BatchSender(lambda: cast(Any, app.producer)._ensure_producer())
 
         def table(name: str) -> TableStore:
             return TableStore(app.Table(name, default=None, key_type=str), self._partition)
@@ -91,9 +94,8 @@ class ScoringAgents:
             ledger=table("flow-ledger"),
             index=table("cell-month-index"),
         )
-        self.scores = ScorePublisher(
-            raw_topic(app, settings.topic(CELL_SCORES.name)), settings, system, cells, stores
-        )
+        self.scores_topic = settings.topic(CELL_SCORES.name)
+        self.scores = ScorePublisher(settings, system, cells, stores)
         self.ledger = FlowLedger(stores, settings.zone, settings.on_time_within)
         app.agent(self.source, name="count-waste-flows")(self.process)
         app.agent(self.assessments, name="count-assessments")(self.process)
@@ -128,22 +130,19 @@ class ScoringAgents:
             self._partition.current = None
 
     async def _publish(self, batch: Batch[Any]) -> list[Awaitable[Any]]:
-        """Sends the batch's table changelog records, totals, months and scores; the acks to
-        wait for."""
-        producer = self._app.producer
-        month_of = batch.month_of(self.ledger.month_of)
-        sent: list[Awaitable[Any]] = []
-        for topic_name, partition, key, value in self._partition.take_pending():
-            sent.append(await producer.send(topic_name, key, value, partition, None, None))
-        for topic, records in (
-            (self.totals_topic, self._totals_records(batch)),
-            (self.months_topic, self._month_records(batch)),
-            (self.scores.topic, self.scores.of_batch(batch, month_of)),
-        ):
-            name = topic.get_topic_name()
-            for key, value in records:
-                sent.append(await producer.send(name, key, value, None, None, None))
-        return sent
+        """Sends the batch's table changelog records, totals and months; the acks to wait
+        for. Marks the scores of the months it changed due."""
+        self.scores.mark_batch(batch)
+        totals, months = self.totals_topic.get_topic_name(), self.months_topic.get_topic_name()
+        records: list[Record] = [*self._partition.take_pending()]
+        records += [(totals, None, key, value) for key, value in self._totals_records(batch)]
+        records += [(months, None, key, value) for key, value in self._month_records(batch)]
+        return await self.sender.send_all(records)
+
+    async def send_scores(self, records: list[tuple[bytes, bytes]]) -> list[Awaitable[Any]]:
+        """Queues scores for sending; returns the broker's acknowledgements to wait for."""
+        topic = self.scores_topic
+        return await self.sender.send_all([(topic, None, key, value) for key, value in records])
 
     def _totals_records(self, batch: Batch[Any]) -> Iterable[tuple[bytes, bytes]]:
         for cell_id, (totals, touch) in batch.totals.items():
@@ -158,10 +157,11 @@ class ScoringAgents:
             yield cell_id.encode(), value
 
     def _month_records(self, batch: Batch[Any]) -> Iterable[tuple[bytes, bytes]]:
-        for month, touch in batch.months.values():
+        states = batch.changes.month_states  # what the batch wrote to the table
+        for key, (month, touch) in batch.months.items():
             value = envelope_bytes(
                 CellPeriodFlowsUpdated,
-                month.to_state(),
+                states.get(key) or month.to_state(),
                 event_id=f"{touch.event_id}/{month.period.key}",
                 source=self._settings.event_source,
                 time=touch.at,
