@@ -15,7 +15,7 @@ from scoring.adapters.indicator_config import load_indicator_system
 from scoring.domain.period_flows import Fact, Mass, PeriodFlows
 from scoring.domain.periods import Period
 from scoring.entrypoints.score_publisher import ScorePublisher
-from scoring.handlers import Stores, month_key
+from scoring.handlers import Stores, month_key, rebuild_index
 from scoring.score_updates import profile_of, score_key, score_of, score_updated
 from scoring.settings import ScoringSettings
 from zw_shared.contracts.envelope import CloudEvent
@@ -153,3 +153,13 @@ def test_a_quarter_and_a_year_are_made_of_their_months() -> None:
     assert [m.key for m in Period.parse("2026-Q2").months()] == ["2026-04", "2026-05", "2026-06"]
     assert len(Period.parse("2026").months()) == 12
     assert Period.parse("2026-02").months() == (Period.parse("2026-02"),)
+
+
+def test_the_index_is_rebuilt_from_the_months_of_the_workers_own_cells_only() -> None:
+    months = {**stored_months("2026-11", "2026-02"), "other|2026-11": {}, "cell-1|2025-12": {}}
+    stores = Stores(totals={}, months=months, ledger={}, index={"stale": ["2020-01"]})
+
+    cells = rebuild_index(stores, owns=lambda cell_id: cell_id == "cell-1")
+
+    assert cells == 1
+    assert stores.index == {"cell-1": ["2025-12", "2026-02", "2026-11"]}

@@ -19,6 +19,7 @@ from scoring.entrypoints.hazardous_agent import HazardousAgents
 from scoring.entrypoints.totals_agent import ScoringAgents
 from scoring.entrypoints.worker_app import create_worker_app
 from scoring.entrypoints.worker_web import add_operational_views
+from scoring.handlers import rebuild_index
 from scoring.queries import ScoreBoard
 from scoring.settings import ScoringSettings
 from zw_shared.adapters.publisher import EventPublisher
@@ -52,7 +53,10 @@ def build_worker(settings: ScoringSettings) -> faust.App:
         await scores.run(agents.send_scores)
 
     async def rescore_partitions(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
-        scores.mark_all("rebalance")  # the tables are recovered: what was due is again
+        # The tables are recovered; a table keeps keys of partitions the worker lost, so
+        # the index takes the months of the cells of its partitions only.
+        rebuild_index(agents.stores, await agents.owner(app))
+        scores.mark_all("rebalance")  # what was due when a worker stopped is due again
 
     app.task(publish_scores)
     # mode's Signal types its receivers as a union mypy cannot match an async def against

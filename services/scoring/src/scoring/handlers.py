@@ -13,7 +13,7 @@ of a batch every change is written at once (the replay, and single changes)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -59,7 +59,9 @@ class Stores:
     totals: Store  # cell id -> CellTotals state
     months: Store  # "cell id|2026-11" -> PeriodFlows state
     ledger: Store  # dedup key -> {"cell_id", "flow": CountedFlow state | None, ...}
-    index: Store  # cell id -> the month keys (2026-11) it has flows or assessments in
+    # cell id -> the month keys (2026-11) it has flows or assessments in; derived from
+    # ``months`` (the worker keeps it in memory and rebuilds it after each rebalance)
+    index: Store
 
 
 @dataclass
@@ -266,6 +268,19 @@ class FlowLedger:
 
 def month_key(cell_id: str, month: Period) -> str:
     return f"{cell_id}|{month.key}"
+
+
+def rebuild_index(stores: Stores, owns: Callable[[str], bool]) -> int:
+    """Derives ``stores.index`` from the months of the cells ``owns`` holds for the
+    worker's; returns how many cells it has."""
+    index: dict[str, list[str]] = {}
+    for key in list(stores.months):
+        cell_id, _, month = key.rpartition("|")
+        if owns(cell_id):
+            index.setdefault(cell_id, []).append(month)
+    stores.index.clear()
+    stores.index.update({cell_id: sorted(months) for cell_id, months in index.items()})
+    return len(index)
 
 
 def _unique(months: tuple[PeriodFlows, ...]) -> tuple[PeriodFlows, ...]:

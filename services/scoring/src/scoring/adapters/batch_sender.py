@@ -50,6 +50,12 @@ class BatchSender:
                 acks.append(await producer.send_batch(builder, topic, partition=partition))
         return acks
 
+    async def partitioner(self, topic: str) -> Callable[[bytes], int]:
+        """Where the producer puts a key on ``topic``."""
+        producer = self._producer()
+        await producer.client._wait_on_metadata(topic)
+        return lambda key: self._partition(producer, topic, key)
+
     def _partition(self, producer: AIOKafkaProducer, topic: str, key: bytes | None) -> int:
         found = self._partitions.get((topic, key))
         if found is None:

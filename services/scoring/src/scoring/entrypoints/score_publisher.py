@@ -91,8 +91,8 @@ class ScorePublisher:
         self._changed()
 
     def mark_cell(self, cell_id: str, reason: str) -> None:
-        """Every period the cell has data in is due, as of now (its partition must be ours:
-        the table holds only those)."""
+        """Every period the cell has data in is due, as of now (none unless the cell is in
+        the worker's partitions: the index holds only those)."""
         now = datetime.now(UTC)
         due = Due(f"{reason}/{cell_id}/{now.isoformat()}", now)
         for key in self._stores.index.get(cell_id) or ():
@@ -101,7 +101,7 @@ class ScorePublisher:
         self._changed()
 
     def mark_all(self, reason: str) -> None:
-        """Every cell of the worker's partitions (after a rebalance)."""
+        """Every cell of the index (after a rebalance: the worker's partitions')."""
         cells = list(self._stores.index)
         for cell_id in cells:
             self.mark_cell(cell_id, reason)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, cast
 
 import faust
@@ -88,11 +88,11 @@ class ScoringAgents:
         def table(name: str) -> TableStore:
             return TableStore(app.Table(name, default=None, key_type=str), self._partition)
 
-        stores = Stores(
+        self.stores = stores = Stores(
             totals=table("cell-totals"),
             months=table("cell-months"),
             ledger=table("flow-ledger"),
-            index=table("cell-month-index"),
+            index={},  # derived from the months: rebuilt after each rebalance
         )
         self.scores_topic = settings.topic(CELL_SCORES.name)
         self.scores = ScorePublisher(settings, system, cells, stores)
@@ -138,6 +138,14 @@ class ScoringAgents:
         records += [(totals, None, key, value) for key, value in self._totals_records(batch)]
         records += [(months, None, key, value) for key, value in self._month_records(batch)]
         return await self.sender.send_all(records)
+
+    async def owner(self, app: faust.App) -> Callable[[str], bool]:
+        """Whether a cell is in the partitions assigned to this worker now (a cell's events
+        are keyed by its id, so its partition is where the producer's partitioner puts it)."""
+        topic = self.source.get_topic_name()
+        assigned = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic}
+        partition = await self.sender.partitioner(topic)
+        return lambda cell_id: partition(cell_id.encode()) in assigned
 
     async def send_scores(self, records: list[tuple[bytes, bytes]]) -> list[Awaitable[Any]]:
         """Queues scores for sending; returns the broker's acknowledgements to wait for."""
