@@ -4,13 +4,18 @@ Run (after deploy/compose-up.sh): ``python3 deploy/compose-smoke.py``. Standard 
 It registers a fresh cell and facility through waste-intake's admin API (token from
 INTAKE_ADMIN_TOKEN, default the development token), issues the facility an API key, posts one
 flow twice (202, then 200 "duplicate"), polls scoring's API until the cell's total shows the
-flow once, and checks that Prometheus scrapes every target. Exits 1 with the reason otherwise.
+flow once (as an official of Shanghai, with a token it signs with AUTH_TOKEN_SECRET, default
+the development secret, as the services), and checks that Prometheus scrapes every target.
+Exits 1 with the reason otherwise.
 Env: INTAKE_URL, SCORING_URL, PROMETHEUS_URL (defaults: the published host ports, as moved by
 WASTE_INTAKE_HOST_PORT, SCORING_HOST_PORT, PROMETHEUS_HOST_PORT), SMOKE_WAIT_S.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import sys
@@ -31,7 +36,26 @@ PROMETHEUS = os.environ.get(
     "PROMETHEUS_URL", f"http://127.0.0.1:{os.environ.get('PROMETHEUS_HOST_PORT', '9090')}"
 )
 ADMIN_TOKEN = os.environ.get("INTAKE_ADMIN_TOKEN", "dev-admin-token")
+# zw_shared.auth.DEVELOPMENT_TOKEN_SECRET: what the services use in development when unset
+TOKEN_SECRET = os.environ.get("AUTH_TOKEN_SECRET") or (
+    "development-only-token-secret-never-use-it-elsewhere"
+)
 WAIT_S = float(os.environ.get("SMOKE_WAIT_S", "60"))
+
+
+def official_token(province: str = "31", ttl_s: int = 900) -> str:
+    """A signed token (JWT, HS256) of an official, as ``zw-issue-token`` makes one."""
+
+    def part(value: bytes) -> str:
+        return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
+
+    now = int(time.time())
+    claims = {"sub": "smoke-official", "role": "official", "province": province, "iat": now,
+              "exp": now + ttl_s, "iss": "zero-waste-city", "aud": "zero-waste-city"}  # fmt: skip
+    header = part(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    signed = f"{header}.{part(json.dumps(claims).encode())}"
+    signature = hmac.new(TOKEN_SECRET.encode(), signed.encode(), hashlib.sha256).digest()
+    return f"{signed}.{part(signature)}"
 
 
 def call(method: str, url: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
@@ -104,8 +128,10 @@ def main() -> None:
     expect("post flow", call("POST", events, flow, key), 202)
     expect("post the same flow again", call("POST", events, flow, key), 200)
 
+    official = official_token()
+
     def total() -> Any:
-        status, body = call("GET", f"{SCORING}/v1/cells/{cell}/totals")
+        status, body = call("GET", f"{SCORING}/v1/cells/{cell}/totals", token=official)
         return body if status == 200 and body.get("event_count") else None
 
     totals = poll("scoring shows the cell's total", total)

@@ -11,6 +11,7 @@ import pytest
 
 from tests.e2e.stack import ADMIN_TOKEN, Stack, service
 from zw_shared.provisioning import connect_admin, ensure_topics
+from zw_shared.testing.identities import official_headers
 from zw_shared.testing.kafka import free_port
 from zw_shared.testing.processes import ServiceProcess
 
@@ -59,7 +60,11 @@ def stack(kafka_bootstrap: str) -> Iterator[Stack]:
             started.append(process.start())
         with (
             httpx.Client(base_url=f"http://127.0.0.1:{ports['intake']}", timeout=15) as intake,
-            httpx.Client(base_url=f"http://127.0.0.1:{ports['scoring']}", timeout=15) as scoring,
+            httpx.Client(
+                base_url=f"http://127.0.0.1:{ports['scoring']}",
+                timeout=15,
+                headers=official_headers(),
+            ) as scoring,
         ):
             yield Stack(intake, scoring, prefix, processes)
     finally:

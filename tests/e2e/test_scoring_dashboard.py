@@ -1,7 +1,8 @@
 """The officials' dashboard in headless Chromium (Debian's, driven by playwright) against the
-scoring worker and API running as processes on the real broker: what a user sees, a ranking
-row, charts drawn, and live updates (server-sent events) after new events, without reload.
-Screenshots go to tests/artifacts/. Chromium comes from deploy/browser/setup-host.sh."""
+scoring worker and API running as processes on the real broker: an official signs in, then
+sees a ranking row, charts drawn, and live updates (server-sent events) after new events,
+without reload. Screenshots (sign-in, overview, a cell) go to tests/artifacts/. Chromium
+comes from deploy/browser/setup-host.sh."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from zw_shared.contracts import EventPayload, wrap
 from zw_shared.contracts.waste import CellRegistered, WasteFlowRecorded
+from zw_shared.testing.identities import official_headers, token
 from zw_shared.testing.scoring_stack import provision, running_scoring
 from zw_shared.topics import WASTE_CELLS, WASTE_FLOW_EVENTS
 
@@ -136,7 +138,7 @@ async def city(scoring_api: tuple[str, str], kafka_bootstrap: str) -> AsyncItera
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
     await producer.start()
     try:
-        async with httpx.AsyncClient(base_url=url, timeout=10) as api:
+        async with httpx.AsyncClient(base_url=url, timeout=10, headers=official_headers()) as api:
             yield City(url, prefix, f"区-{uuid.uuid4().hex[:6]}", producer, api)
     finally:
         await producer.stop()
@@ -170,6 +172,19 @@ async def page(chromium: str) -> AsyncIterator[Page]:
             await browser.close()
 
 
+async def sign_in(page: Page) -> None:
+    """The page shows nothing of the city until an official of Shanghai signs in."""
+    await expect(page.locator("#signin")).to_be_visible(timeout=WAIT_MS)
+    await expect(page.locator("#main")).to_be_hidden()
+    await expect(page.locator("#filters")).to_be_hidden()
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "scoring-dashboard-signin.png"))
+    await page.locator("#token").fill(token("official-e2e", "official", "31"))
+    await page.get_by_role("button", name="登录 Sign in").click()
+    await expect(page.locator("#who")).to_contain_text("official-e2e", timeout=WAIT_MS)
+    await expect(page.locator("#signin")).to_be_hidden()
+
+
 def ranking_row(page: Page, cell_id: str) -> Any:
     return page.locator(f'#ranking tbody tr[data-cell-id="{cell_id}"]')
 
@@ -183,6 +198,7 @@ async def test_an_official_sees_rankings_charts_and_live_updates(city: City, pag
     score = await city.score_when(good, flow_events=len(GOOD_MONTH))
 
     await page.goto(f"{city.url}/dashboard#/?period={PERIOD}&district={city.district}")
+    await sign_in(page)
 
     # a ranking row for the cell, as the API scores it, first in its district
     row = ranking_row(page, good)

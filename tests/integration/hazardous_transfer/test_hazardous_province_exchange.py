@@ -64,8 +64,8 @@ def ok(response: httpx.Response, status: int = 200) -> Any:
     return response.json()
 
 
-def record(client: httpx.Client, path: str) -> dict[str, Any] | None:
-    response = client.get(path)
+def record(client: httpx.Client, path: str, reader: dict[str, str]) -> dict[str, Any] | None:
+    response = client.get(path, headers=reader)
     return response.json() if response.status_code == 200 else None
 
 
@@ -80,7 +80,7 @@ def consulted(n: Nodes, **overrides: Any) -> str:
     app_id = applied["record_id"]
     ok(n.js.post(f"/applications/{app_id}/acceptance", headers=JS))
     ok(n.js.post(f"/applications/{app_id}/consultation", headers=JS))
-    wait_for(lambda: record(n.sh, f"/applications/{app_id}"), status_is("consulted"))
+    wait_for(lambda: record(n.sh, f"/applications/{app_id}", SH), status_is("consulted"))
     return str(app_id)
 
 
@@ -89,10 +89,10 @@ def test_an_application_is_approved_across_the_two_nodes(nodes: Nodes) -> None:
     ok(nodes.sh.post(f"/applications/{app_id}/answer", json={"agreed": True}, headers=SH))
     approved = ok(nodes.js.post(f"/applications/{app_id}/approval", headers=JS))
     assert approved["event_types"] == ["hazardous.application.approved"]
-    at_sh = wait_for(lambda: record(nodes.sh, f"/applications/{app_id}"), status_is("approved"))
-    assert at_sh == record(nodes.js, f"/applications/{app_id}")
+    at_sh = wait_for(lambda: record(nodes.sh, f"/applications/{app_id}", SH), status_is("approved"))
+    assert at_sh == record(nodes.js, f"/applications/{app_id}", JS)
     search = {"party": "receiver-sh-1", "status": "approved", "province": "31"}
-    found = ok(nodes.sh.get("/applications", params=search))
+    found = ok(nodes.sh.get("/applications", params=search, headers=SH))
     assert app_id in [a["application_id"] for a in found]
 
 
@@ -102,8 +102,9 @@ def test_a_node_never_holds_a_record_that_does_not_concern_its_provinces(nodes: 
     app_id = ok(applied, 201)["record_id"]
     ok(nodes.js.post(f"/applications/{app_id}/acceptance", headers=JS))
     consulted(nodes)  # Shanghai copies this later record: a copy of the first would be there
-    assert nodes.sh.get(f"/applications/{app_id}").status_code == 404
-    assert app_id not in [a["application_id"] for a in nodes.sh.get("/applications").json()]
+    assert nodes.sh.get(f"/applications/{app_id}", headers=SH).status_code == 404
+    held = nodes.sh.get("/applications", headers=SH).json()
+    assert app_id not in [a["application_id"] for a in held]
 
 
 def test_a_province_official_acts_only_for_their_own_province(nodes: Nodes) -> None:
@@ -119,7 +120,7 @@ def test_a_destination_refusal_ends_in_a_refusal(nodes: Nodes) -> None:
     app_id = consulted(nodes)
     answer = {"agreed": False, "reasons": ["no capacity this year"]}
     ok(nodes.sh.post(f"/applications/{app_id}/answer", json=answer, headers=SH))
-    wait_for(lambda: record(nodes.js, f"/applications/{app_id}"), status_is("answered"))
+    wait_for(lambda: record(nodes.js, f"/applications/{app_id}", JS), status_is("answered"))
     early = nodes.js.post(f"/applications/{app_id}/approval", headers=JS)
     assert early.status_code == 409
     assert "can only be refused" in early.json()["detail"]["reason"]
@@ -128,7 +129,7 @@ def test_a_destination_refusal_ends_in_a_refusal(nodes: Nodes) -> None:
             f"/applications/{app_id}/refusal", json={"reasons": ["destination refused"]}, headers=JS
         )
     )
-    wait_for(lambda: record(nodes.sh, f"/applications/{app_id}"), status_is("refused"))
+    wait_for(lambda: record(nodes.sh, f"/applications/{app_id}", SH), status_is("refused"))
 
 
 def test_a_malformed_application_is_refused_naming_the_field(nodes: Nodes) -> None:
@@ -146,18 +147,18 @@ def test_a_silent_origin_is_overdue_and_the_application_counts_as_accepted(nodes
         "record_id"
     ]
     overdue = lambda r: r is not None and len(r["overdue_steps"]) == 2  # noqa: E731
-    at_js = wait_for(lambda: record(nodes.js, f"/applications/{app_id}"), overdue)
+    at_js = wait_for(lambda: record(nodes.js, f"/applications/{app_id}", JS), overdue)
     assert at_js["status"] == "accepted"
     assert at_js["deemed_accepted"] is True
     assert at_js["overdue_steps"] == ["completeness_check", "review"]
-    wait_for(lambda: record(nodes.sh, f"/applications/{app_id}"), overdue)
+    wait_for(lambda: record(nodes.sh, f"/applications/{app_id}", SH), overdue)
 
 
 def approved_application(n: Nodes) -> str:
     app_id = consulted(n)
     ok(n.sh.post(f"/applications/{app_id}/answer", json={"agreed": True}, headers=SH))
     ok(n.js.post(f"/applications/{app_id}/approval", headers=JS))
-    approval = record(n.js, f"/applications/{app_id}")
+    approval = record(n.js, f"/applications/{app_id}", JS)
     assert approval is not None
     return str(approval["approval"]["approval_id"])
 
@@ -197,7 +198,7 @@ def test_a_manifest_runs_across_the_nodes_with_a_discrepancy_and_survives_a_rest
         )
     )
     ok(nodes.js.post(f"/manifests/{no}/delivery", headers=CARRIER_B))
-    wait_for(lambda: record(nodes.sh, f"/manifests/{no}"), status_is("delivered"))
+    wait_for(lambda: record(nodes.sh, f"/manifests/{no}", SH), status_is("delivered"))
     received = ok(nodes.sh.post(f"/manifests/{no}/receipt", json=RECEIPT, headers=RECEIVER))
     assert "hazardous.manifest.discrepancy-raised" in received["event_types"]
     fix = RECEIPT | {"method": "R9", "reason": "recorded the wrong method"}
@@ -205,18 +206,18 @@ def test_a_manifest_runs_across_the_nodes_with_a_discrepancy_and_survives_a_rest
     corrected = ok(nodes.sh.post(path, json=fix, headers=RECEIVER))
     assert corrected["event_types"] == ["hazardous.manifest.receipt-corrected"]
     ok(nodes.sh.post(f"/manifests/{no}/processing", headers=RECEIVER))
-    at_sh = wait_for(lambda: record(nodes.sh, f"/manifests/{no}"), status_is("processed"))
+    at_sh = wait_for(lambda: record(nodes.sh, f"/manifests/{no}", SH), status_is("processed"))
     assert at_sh["discrepancy"]["notify"] == ["shipper-js-1", "31"]
     assert [r["method"] for r in at_sh["receipt_history"]] == ["R4"]
-    history = ok(nodes.js.get(f"/manifests/{no}/history"))
+    history = ok(nodes.js.get(f"/manifests/{no}/history", headers=JS))
     assert [e["actor"] for e in history["log"]] == [
         "shipper-js-1", "carrier-js-1", "carrier-sh-2", "carrier-sh-2",
         "receiver-sh-1", "receiver-sh-1", "receiver-sh-1", "receiver-sh-1",
     ]  # fmt: skip
     assert [r["method"] for r in history["receipts"]] == ["R4", "R9"]
-    before = record(nodes.js, f"/manifests/{no}")
+    before = record(nodes.js, f"/manifests/{no}", JS)
     _restart_worker(nodes)
-    after = nodes.js.get(f"/manifests/{no}")
+    after = nodes.js.get(f"/manifests/{no}", headers=JS)
     assert after.status_code == 200, after.text
     assert after.json() == before
 

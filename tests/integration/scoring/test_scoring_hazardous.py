@@ -38,6 +38,7 @@ from zw_shared.contracts.hazardous import (
     event_key,
 )
 from zw_shared.contracts.waste import CellRegistered, FacilityRegistered
+from zw_shared.testing.identities import official_headers
 from zw_shared.testing.scoring_stack import provision, running_scoring
 from zw_shared.topics import HAZARDOUS_EVENTS, WASTE_CELLS, WASTE_FACILITIES
 
@@ -202,7 +203,9 @@ async def stack(stack_port: tuple[int, str], kafka_bootstrap: str) -> AsyncItera
     port, prefix = stack_port
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
     await producer.start()
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as api:
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", timeout=10, headers=official_headers()
+    ) as api:
         yield Stack(prefix, api, producer)
     await producer.stop()
 

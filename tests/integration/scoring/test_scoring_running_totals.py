@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from zw_shared.contracts import wrap
 from zw_shared.contracts.waste import WasteFlowRecorded
 from zw_shared.provisioning import connect_admin, ensure_topics
+from zw_shared.testing.identities import official_headers
 from zw_shared.testing.kafka import free_port
 from zw_shared.testing.processes import ServiceProcess
 from zw_shared.topics import SCORING_DEAD_LETTERS, WASTE_FLOW_EVENTS
@@ -92,7 +93,9 @@ async def scoring(
 ) -> AsyncIterator[Scoring]:
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
     await producer.start()
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{processes}", timeout=10) as api:
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{processes}", timeout=10, headers=official_headers()
+    ) as api:
         yield Scoring(scoring_env["TOPIC_PREFIX"], scoring_env, worker_port, api, producer)
     await producer.stop()
 
@@ -283,7 +286,9 @@ async def test_a_restarted_worker_recovers_its_tables_and_counts_a_redelivery_on
     await producer.start()
     cell, first = a_cell(), None
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}") as client:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{api_port}", headers=official_headers()
+        ) as client:
             with api:
                 scoring = Scoring(fresh_env["TOPIC_PREFIX"], fresh_env, web_port, client, producer)
                 first = a_flow(cell, quantity_kg=3.0)

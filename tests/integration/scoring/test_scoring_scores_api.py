@@ -28,6 +28,7 @@ from zw_shared.contracts.waste import (
     WasteFlowRecorded,
     WasteFlowVoided,
 )
+from zw_shared.testing.identities import official_headers
 from zw_shared.testing.scoring_stack import provision, running_scoring
 from zw_shared.topics import CELL_MONTH_FLOWS, CELL_SCORES, WASTE_CELLS, WASTE_FLOW_EVENTS
 
@@ -135,7 +136,9 @@ async def scoring(api_port: tuple[int, str], kafka_bootstrap: str) -> AsyncItera
     port, prefix = api_port
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
     await producer.start()
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as api:
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", timeout=10, headers=official_headers()
+    ) as api:
         yield Scoring(prefix, api, producer, district=f"district-{uuid.uuid4().hex[:6]}")
     await producer.stop()
 

@@ -17,12 +17,15 @@ from scoring.adapters.indicator_config import load_indicator_system
 from scoring.adapters.month_flows_store import MonthFlowsStore
 from scoring.domain.period_flows import Fact, Mass, PeriodFlows
 from scoring.domain.periods import Period
+from scoring.entrypoints.access import Officials
 from scoring.entrypoints.api_app import ApiDeps, create_api
 from scoring.handlers import month_flows_updated
 from scoring.queries import ScoreBoard
 from zw_shared.adapters.publisher import EventPublisher
+from zw_shared.auth_http import TokenGate
 from zw_shared.contracts.scoring import CellTotalsUpdated
 from zw_shared.contracts.waste import CellRegistered, FlowStage, WasteCategory
+from zw_shared.testing.identities import official_headers, token_settings
 
 DRY, WET = WasteCategory.HOUSEHOLD_DRY, WasteCategory.HOUSEHOLD_WET
 
@@ -61,8 +64,9 @@ def client() -> TestClient:
         event_source="/test",
         readiness_timeout_s=1.0,
         feed=ChangeFeed(queue_size=4, max_clients=1, ping_s=15, send_timeout_s=5),
+        officials=Officials(TokenGate(token_settings()), province="31"),
     )
-    return TestClient(create_api(deps))
+    return TestClient(create_api(deps), headers=official_headers("31"))
 
 
 def errors(body: dict[str, Any]) -> list[list[str]]:

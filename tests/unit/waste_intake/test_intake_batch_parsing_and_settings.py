@@ -61,6 +61,37 @@ def test_a_csv_row_with_extra_cells_is_rejected() -> None:
     assert isinstance(item, list)
 
 
+def test_a_csv_with_bare_carriage_returns_is_read_line_by_line() -> None:
+    header = ",".join(ROW)
+    row = ",".join(str(v) for v in ROW.values())
+
+    assert parsing.from_csv(f"{header}\r{row}\r".encode()) == [{k: str(v) for k, v in ROW.items()}]
+
+
+def test_a_csv_the_csv_module_cannot_read_is_unreadable_not_an_error() -> None:
+    huge = "x" * 200_000
+    body = f'{",".join(ROW)}\r\n"{huge}",generated\r\n'.encode()
+
+    with pytest.raises(parsing.UnreadableBatch, match="field larger than field limit"):
+        parsing.from_csv(body)
+
+
+@pytest.mark.parametrize("quantity", [2e307, 1.7e308])
+def test_a_quantity_beyond_any_number_of_kg_is_refused_naming_the_field(quantity: float) -> None:
+    with pytest.raises(ValidationError) as refused:
+        FlowReport.model_validate({**ROW, "quantity": quantity, "unit": "t"})
+
+    assert refused.value.errors()[0]["loc"] == ("quantity",)
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_time_outside_the_years_of_utc_is_refused_naming_the_field(when: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        FlowReport.model_validate({**ROW, "occurred_at": when})
+
+    assert refused.value.errors()[0]["loc"] == ("occurred_at",)
+
+
 def test_the_default_admin_token_is_refused_outside_development() -> None:
     assert IntakeSettings(environment="development")
     with pytest.raises(ValidationError, match="INTAKE_ADMIN_TOKEN"):

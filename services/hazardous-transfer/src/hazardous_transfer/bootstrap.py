@@ -12,6 +12,8 @@ from hazardous_transfer.domain.provinces import ProvinceRegistry
 from hazardous_transfer.domain.waste_codes import Catalogue
 from hazardous_transfer.settings import HazardousSettings
 from zw_shared.adapters.publisher import EventPublisher
+from zw_shared.auth import AuthSettings
+from zw_shared.auth_http import TokenGate
 from zw_shared.contracts.hazardous import ApplicationStep, ManifestStep
 from zw_shared.topics import HAZARDOUS_COMMAND_RESULTS
 
@@ -22,6 +24,7 @@ class ApiDeps:
     publisher: EventPublisher
     verdicts: VerdictListener
     worker: WorkerClient
+    gate: TokenGate
 
 
 def build_policy(settings: HazardousSettings) -> TransferPolicy:
@@ -45,8 +48,11 @@ def build_policy(settings: HazardousSettings) -> TransferPolicy:
     )
 
 
-def build_api_deps(settings: HazardousSettings | None = None) -> ApiDeps:
+def build_api_deps(
+    settings: HazardousSettings | None = None, auth: AuthSettings | None = None
+) -> ApiDeps:
     settings = settings or HazardousSettings()
+    gate = TokenGate(auth or AuthSettings())
     publisher = EventPublisher(
         settings.kafka_bootstrap_servers,
         settings.publish_timeout_s,
@@ -58,4 +64,6 @@ def build_api_deps(settings: HazardousSettings | None = None) -> ApiDeps:
         settings.node_id,
     )
     worker = WorkerClient(settings.worker_url, settings.command_timeout_s)
-    return ApiDeps(settings=settings, publisher=publisher, verdicts=verdicts, worker=worker)
+    return ApiDeps(
+        settings=settings, publisher=publisher, verdicts=verdicts, worker=worker, gate=gate
+    )

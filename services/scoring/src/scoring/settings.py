@@ -48,6 +48,12 @@ class ScoringSettings(KafkaSettings):
     replay_wait_s: float = Field(default=60.0, gt=0, le=3600)
     api_host: str = "0.0.0.0"
     api_port: int = Field(default=8002, ge=1, le=65535)
+    # The API is for the officials of this province (GB/T 2260; 31 Shanghai): their tokens
+    # (zw_shared.auth, secret AUTH_TOKEN_SECRET) read scores and record assessments. The
+    # dashboard's session cookie is Secure unless SESSION_COOKIE_SECURE=false (plain HTTP
+    # other than localhost).
+    scoring_province: str = Field(default="31", pattern=r"^\d{2}$")
+    session_cookie_secure: bool = True
     # The API's reader of the totals topic: how long one fetch waits, and how many records.
     view_poll_timeout_ms: int = Field(default=500, ge=10, le=30_000)
     view_max_records: int = Field(default=5_000, ge=1, le=100_000)

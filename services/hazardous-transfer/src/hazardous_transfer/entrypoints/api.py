@@ -1,7 +1,9 @@
 """HTTP API of a hazardous-transfer province node.
 
 Run: ``hazardous-transfer-api`` (env: KAFKA_BOOTSTRAP_SERVERS, TOPIC_PREFIX, NODE_ID,
-SERVED_PROVINCES, WORKER_URL (this node's worker), API_HOST, API_PORT (default 8003)).
+SERVED_PROVINCES, WORKER_URL (this node's worker), API_HOST, API_PORT (default 8003),
+AUTH_TOKEN_SECRET (required outside development; see zw_shared.auth)).
+Callers send ``Authorization: Bearer <token>`` (``zw-issue-token``).
 Commands are answered once the owner node recorded them; reads come from the node's worker.
 /healthz, /readyz (ready when the broker answers and verdicts can be read) and /metrics.
 """
@@ -16,7 +18,9 @@ from fastapi import FastAPI
 
 from hazardous_transfer.bootstrap import ApiDeps, build_api_deps
 from hazardous_transfer.entrypoints.routes import applications, manifests
+from zw_shared.auth import auth_settings_or_exit
 from zw_shared.observability import MetricsMiddleware, health_router
+from zw_shared.openapi import declare_unreadable_bodies
 
 
 def create_app(deps: ApiDeps) -> FastAPI:
@@ -46,9 +50,10 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app.include_router(health_router(ready_check))
     app.include_router(applications.router)
     app.include_router(manifests.router)
+    declare_unreadable_bodies(app)
     return app
 
 
 def main() -> None:
-    deps = build_api_deps()
+    deps = build_api_deps(auth=auth_settings_or_exit())
     uvicorn.run(create_app(deps), host=deps.settings.api_host, port=deps.settings.api_port)

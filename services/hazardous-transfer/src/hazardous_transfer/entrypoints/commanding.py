@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import HTTPException, Response
@@ -16,11 +17,15 @@ from pydantic import BaseModel
 
 from hazardous_transfer.adapters.worker_client import WorkerAnswer, WorkerUnreachable
 from hazardous_transfer.bootstrap import ApiDeps
+from hazardous_transfer.domain.visibility import Reader
+from hazardous_transfer.entrypoints.access import Document, Scope, must_see
 from hazardous_transfer.entrypoints.deps import Actor
 from zw_shared.adapters.publisher import BrokerUnavailable
 from zw_shared.contracts import wrap
 from zw_shared.contracts.hazardous_commands import CommandName, TransferCommandIssued
 from zw_shared.topics import HAZARDOUS_COMMANDS
+
+Scoping = Callable[[Document], Scope]
 
 
 class Verdict(BaseModel):
@@ -100,6 +105,22 @@ async def pass_record(deps: ApiDeps, path: str, params: dict[str, Any] | None = 
     """The worker's answer as it is: the JSON is neither parsed nor written again here."""
     answer = await _from_worker(deps, path, params)
     return Response(answer.body, media_type="application/json")
+
+
+async def pass_visible(
+    deps: ApiDeps, path: str, reader: Reader, scope: Scoping, what: str
+) -> Response:
+    """The worker's record as it is, if ``reader`` may see it (403 otherwise)."""
+    answer = await _from_worker(deps, path, None)
+    must_see(reader, scope(json.loads(answer.body)), what)
+    return Response(answer.body, media_type="application/json")
+
+
+async def read_visible(deps: ApiDeps, path: str, reader: Reader, scope: Scoping, what: str) -> Any:
+    """A record (parsed), if ``reader`` may see it (403 otherwise)."""
+    record = await read_record(deps, path)
+    must_see(reader, scope(record), what)
+    return record
 
 
 async def _from_worker(deps: ApiDeps, path: str, params: dict[str, Any] | None) -> WorkerAnswer:

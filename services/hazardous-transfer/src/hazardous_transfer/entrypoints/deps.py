@@ -1,19 +1,27 @@
 """Request dependencies: the node's objects and who is acting.
 
-Identity comes from headers that an authenticating gateway sets (X-Actor-Id, X-Actor-Role,
-X-Actor-Province); this service trusts them and checks what each may do. An official acts
-only for a province this node serves.
+Identity comes from a signed bearer token (``Authorization: Bearer <token>``, see
+:mod:`zw_shared.auth`): its ``sub`` is the actor, its ``role`` and (officials) ``province``
+what the actor acts as. A missing or untrusted token is 401; an official acts (and reads)
+only for a province this node serves (403 otherwise).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import Depends, Header, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict
 
 from hazardous_transfer.bootstrap import ApiDeps
+from hazardous_transfer.domain.acts import Role
+from hazardous_transfer.domain.visibility import Reader
+from zw_shared import auth
+from zw_shared.auth import Identity
+from zw_shared.auth_http import bearer_scheme, forbidden
 
 
 class Actor(BaseModel):
@@ -25,6 +33,9 @@ class Actor(BaseModel):
     at: datetime
     idempotency_key: str | None
 
+    def reader(self) -> Reader:
+        return Reader(self.actor_id, Role(self.role), self.province)
+
 
 # Dependencies are ``async``: FastAPI runs a plain ``def`` dependency in its thread pool, a
 # thread hop per request that made reads under 50 concurrent clients ten times slower.
@@ -34,13 +45,25 @@ async def get_deps(request: Request) -> ApiDeps:
 
 
 Deps = Annotated[ApiDeps, Depends(get_deps)]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+
+
+async def get_caller(deps: Deps, credentials: Credentials) -> Identity:
+    """The verified caller; an official only of a province this node serves."""
+    caller = deps.gate.identity(credentials)
+    if caller.role is auth.Role.OFFICIAL and caller.province not in deps.settings.served:
+        served = ", ".join(sorted(deps.settings.served))
+        where = f"an official of province {caller.province}"
+        raise forbidden(f"{where} cannot act at this node ({served})")
+    return caller
+
+
+Caller = Annotated[Identity, Depends(get_caller)]
 
 
 async def get_actor(
     deps: Deps,
-    x_actor_id: Annotated[str, Header(min_length=1, description="who acts")],
-    x_actor_role: Annotated[Literal["shipper", "carrier", "receiver", "official"], Header()],
-    x_actor_province: Annotated[str | None, Header(pattern=r"^\d{2}$")] = None,
+    caller: Caller,
     x_occurred_at: Annotated[
         datetime | None, Header(description="when the act happened, if earlier than now")
     ] = None,
@@ -48,13 +71,8 @@ async def get_actor(
         str | None, Header(max_length=100, description="repeat it to retry safely")
     ] = None,
 ) -> Actor:
-    if x_actor_role == "official" and x_actor_province not in deps.settings.served:
-        served = ", ".join(sorted(deps.settings.served))
-        raise HTTPException(
-            403, f"an official of province {x_actor_province} cannot act at this node ({served})"
-        )
     at = _act_time(x_occurred_at, deps.settings.max_backdate_days)
-    return Actor(actor_id=x_actor_id, role=x_actor_role, province=x_actor_province, at=at,
+    return Actor(actor_id=caller.sub, role=caller.role.value, province=caller.province, at=at,
                  idempotency_key=idempotency_key)  # fmt: skip
 
 
@@ -72,3 +90,20 @@ def _act_time(claimed: datetime | None, max_backdate_days: int) -> datetime:
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
+def _acting_as(role: Role) -> Callable[[Actor], Awaitable[Actor]]:
+    """Each step has one role; which party of it, and which province, the owner checks."""
+
+    async def check(actor: ActorDep) -> Actor:
+        if actor.role != role.value:
+            raise forbidden(f"only a {role.value} may do this, not {actor.reader().describe()}")
+        return actor
+
+    return check
+
+
+ShipperAct = Annotated[Actor, Depends(_acting_as(Role.SHIPPER))]
+CarrierAct = Annotated[Actor, Depends(_acting_as(Role.CARRIER))]
+ReceiverAct = Annotated[Actor, Depends(_acting_as(Role.RECEIVER))]
+OfficialAct = Annotated[Actor, Depends(_acting_as(Role.OFFICIAL))]

@@ -1,5 +1,7 @@
-// The dashboard's state, navigation (#/ overview, #/cell/ID, filters in the hash), reads of
-// the API and live updates from /v1/events/stream (server-sent events).
+// The dashboard's state, navigation (#/ overview, #/cell/ID, filters in the hash), sign-in,
+// reads of the API and live updates from /v1/events/stream (server-sent events).
+// Sign-in: the official pastes a token once; POST /v1/session keeps it in an HttpOnly
+// cookie that every read and the event stream send (this script never stores it).
 
 import * as L from "./labels.js";
 import { renderCell, renderRanking, renderSummary } from "./views.js";
@@ -23,7 +25,14 @@ const state = {
   again: false,
   timer: null,
   refreshes: 0,
+  signedIn: false,
+  source: null, // the EventSource while signed in
 };
+
+// a read refused for want of a valid session: the sign-in form is shown instead
+class SignedOut extends Error {}
+
+const JSON_HEADERS = { Accept: "application/json" };
 
 function thisMonth() {
   const parts = new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit" })
@@ -85,13 +94,18 @@ function syncFilters() {
   fillSelect($("#cell-type"), [["", "全部 All"], ...Object.entries(L.CELL_TYPES)], state.cellType);
 }
 
+async function detailOf(response) {
+  const body = await response.json().catch(() => ({}));
+  return typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail ?? "");
+}
+
 async function getJson(path) {
-  const response = await fetch(path, { headers: { Accept: "application/json" } });
-  if (!response.ok) {
-    const body = await response.json().catch(() => ({}));
-    const detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail ?? "");
-    throw new Error(`${response.status} ${path}: ${detail}`);
+  const response = await fetch(path, { headers: JSON_HEADERS });
+  if (response.status === 401) {
+    signedOut(`会话已失效，请重新登录 Please sign in again — ${await detailOf(response)}`);
+    throw new SignedOut(path);
   }
+  if (!response.ok) throw new Error(`${response.status} ${path}: ${await detailOf(response)}`);
   return response.json();
 }
 
@@ -153,6 +167,7 @@ async function refresh() {
     document.body.dataset.refreshes = String(state.refreshes);
     $("#updated").textContent = new Date().toLocaleTimeString("zh-CN", { hour12: false });
   } catch (error) {
+    if (error instanceof SignedOut) return;
     $("#error").textContent = `无法加载数据 Could not load data — ${error.message}`;
     $("#error").hidden = false;
   } finally {
@@ -177,10 +192,31 @@ function setLive(mode, text) {
   $("#live-text").textContent = text;
 }
 
+function stopFollowing() {
+  if (state.source !== null) state.source.close();
+  state.source = null;
+}
+
+// The browser reconnects a dropped stream by itself, but gives up on a refusal (the token
+// expired, the stream ends then): ask who is signed in, then follow again or sign in.
+async function recheck() {
+  const response = await fetch("/v1/session", { headers: JSON_HEADERS }).catch(() => null);
+  if (response === null || response.ok) setTimeout(() => state.signedIn && follow(), 3000);
+  else signedOut("会话已过期，请重新登录 Your session expired: sign in again");
+}
+
 function follow() {
+  stopFollowing();
   const source = new EventSource("/v1/events/stream");
+  state.source = source;
   source.onopen = () => setLive("on", "实时更新中 Live");
-  source.onerror = () => setLive("off", "实时更新已断开，正在重连 Reconnecting…");
+  source.onerror = () => {
+    setLive("off", "实时更新已断开，正在重连 Reconnecting…");
+    if (source.readyState === EventSource.CLOSED && state.source === source) {
+      state.source = null;
+      recheck();
+    }
+  };
   source.onmessage = (message) => {
     const change = JSON.parse(message.data);
     if (change.kind === "hello") return setLive("on", "实时更新中 Live");
@@ -197,15 +233,66 @@ function onFilter(event) {
   location.hash = hashFor(state.view, state.cellId);
 }
 
+function showSignedIn(signedIn) {
+  for (const id of ["#filters", "#main", "#who"]) $(id).hidden = !signedIn;
+  $("#signin").hidden = signedIn;
+}
+
+function signedOut(message = "") {
+  state.signedIn = false;
+  stopFollowing();
+  showSignedIn(false);
+  setLive("off", "未登录 Signed out");
+  $("#signin-error").textContent = message;
+  $("#signin-error").hidden = !message;
+  $("#token").focus();
+}
+
+function begin(who) {
+  state.signedIn = true;
+  $("#who-text").textContent = `官员 Official ${who.sub} · ${who.province}`;
+  showSignedIn(true);
+  refresh();
+  follow();
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const response = await fetch("/v1/session", {
+    method: "POST",
+    headers: { ...JSON_HEADERS, "Content-Type": "application/json" },
+    body: JSON.stringify({ token: $("#token").value.trim() }),
+  }).catch(() => null);
+  if (response === null) return signedOut("无法连接服务 The service does not answer");
+  if (!response.ok) return signedOut(`${response.status}: ${await detailOf(response)}`);
+  $("#token").value = "";
+  begin(await response.json());
+}
+
+async function signOut() {
+  await fetch("/v1/session", { method: "DELETE" }).catch(() => null);
+  signedOut();
+}
+
+async function start() {
+  const response = await fetch("/v1/session", { headers: JSON_HEADERS }).catch(() => null);
+  if (response === null) {
+    $("#error").textContent = "无法连接服务 The service does not answer: reload later";
+    $("#error").hidden = false;
+  } else if (response.ok) begin(await response.json());
+  else signedOut();
+}
+
 window.addEventListener("hashchange", () => {
   readHash();
-  refresh();
+  if (state.signedIn) refresh();
 });
 document.addEventListener("DOMContentLoaded", () => {
   readHash();
   syncFilters();
   $("#filters").addEventListener("change", onFilter);
   $("#filters").addEventListener("submit", (event) => event.preventDefault());
-  refresh();
-  follow();
+  $("#signin-form").addEventListener("submit", signIn);
+  $("#signout").addEventListener("click", signOut);
+  start();
 });

@@ -13,11 +13,22 @@ from fastapi import FastAPI
 from scoring.adapters.broker_probe import BrokerProbe
 from scoring.adapters.change_feed import ChangeFeed
 from scoring.adapters.compacted_view import CompactedView, Latest
-from scoring.entrypoints.routes import assessments, cells, city, dashboard, events, scores
+from scoring.adapters.score_metrics import MONTH_SCORES
+from scoring.entrypoints.access import Officials
+from scoring.entrypoints.routes import (
+    assessments,
+    cells,
+    city,
+    dashboard,
+    events,
+    scores,
+    session,
+)
 from scoring.queries import ScoreBoard
 from zw_shared.adapters.publisher import EventPublisher
 from zw_shared.contracts.scoring import CellTotalsUpdated
 from zw_shared.observability import MetricsMiddleware, health_router
+from zw_shared.openapi import declare_unreadable_bodies
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,7 @@ class ApiDeps:
     event_source: str
     readiness_timeout_s: float
     feed: ChangeFeed
+    officials: Officials
 
 
 def create_api(deps: ApiDeps) -> FastAPI:
@@ -68,6 +80,8 @@ def create_api(deps: ApiDeps) -> FastAPI:
     app.state.assessments_topic = deps.assessments_topic
     app.state.event_source = deps.event_source
     app.state.change_feed = deps.feed
+    MONTH_SCORES.watch(deps.board)  # the month's scores on /metrics
+    app.state.officials = deps.officials
     app.add_middleware(MetricsMiddleware)
     app.include_router(health_router(ready_check))
     app.include_router(cells.router)
@@ -75,5 +89,7 @@ def create_api(deps: ApiDeps) -> FastAPI:
     app.include_router(assessments.router)
     app.include_router(city.router)
     app.include_router(events.router)
+    app.include_router(session.router)
     app.include_router(dashboard.router)
+    declare_unreadable_bodies(app)
     return app

@@ -7,6 +7,7 @@ the model; rules that need a clock, limits or other fields live in :func:`check_
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +25,8 @@ from zw_shared.contracts.waste import (
 )
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
+# Above this, a quantity in the largest unit is no finite number of kg.
+LARGEST_QUANTITY = sys.float_info.max / max(KG_PER_UNIT.values())
 CODED_CATEGORIES = frozenset({WasteCategory.HAZARDOUS, WasteCategory.MEDICAL})
 
 
@@ -59,6 +62,17 @@ class FlowReport(BaseModel):
     def _finite(cls, value: float) -> float:
         if not math.isfinite(value):
             raise ValueError("quantity must be a finite number")
+        if value > LARGEST_QUANTITY:
+            raise ValueError("quantity is too large: in kg it is no finite number")
+        return value
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _representable_in_utc(cls, value: datetime) -> datetime:
+        try:
+            value.astimezone(UTC)  # the event carries it in UTC
+        except OverflowError:
+            raise ValueError("occurred_at in UTC is outside years 1 to 9999") from None
         return value
 
     @property

@@ -25,6 +25,7 @@ from waste_intake.entrypoints.responses import unavailable_response
 from waste_intake.entrypoints.routes import admin, batches, events, queries
 from zw_shared.adapters.publisher import BrokerUnavailable
 from zw_shared.observability import health_router
+from zw_shared.openapi import declare_unreadable_bodies
 
 
 def create_app(deps: ApiDeps) -> FastAPI:
@@ -57,6 +58,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
     for module in (events, batches, queries, admin):
         app.include_router(module.router)
     app.include_router(health_router(ready_check))
+    declare_unreadable_bodies(app)
     return app
 
 

@@ -63,9 +63,13 @@ def from_csv(body: bytes) -> list[Any]:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UnreadableBatch("a CSV upload is UTF-8 text") from None
-    reader = csv.DictReader(io.StringIO(text))
-    _check_columns(reader.fieldnames)
-    return [_csv_row(row) for row in reader]
+    # newline="": the csv module reads line ends itself, a bare CR included.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        _check_columns(reader.fieldnames)
+        return [_csv_row(row) for row in reader]
+    except csv.Error as exc:  # a NUL, a field over the csv module's size limit, ...
+        raise UnreadableBatch(f"the CSV cannot be read: line {reader.line_num}: {exc}") from None
 
 
 def _check_columns(columns: Sequence[str] | None) -> None:

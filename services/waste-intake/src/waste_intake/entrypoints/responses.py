@@ -35,6 +35,22 @@ class ProblemBody(BaseModel):
     detail: str
 
 
+class FieldErrorBody(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class FieldErrorsBody(BaseModel):
+    detail: list[FieldErrorBody]
+
+
+class ConflictBody(BaseModel):
+    """A reason (the id was used for other content) or the field errors (a voided flow)."""
+
+    detail: str | list[FieldErrorBody]
+
+
 class UnavailableBody(BaseModel):
     detail: str
     retryable: bool = True
@@ -72,10 +88,17 @@ def unavailable_response(reason: str) -> JSONResponse:
 FACILITY_AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ProblemBody, "description": "missing or unknown API key"},
     403: {"model": ProblemBody, "description": "the key is another facility's"},
+    503: {"model": UnavailableBody, "description": "starting: the registry is still being read"},
+}
+UNKNOWN_EVENT: dict[int | str, dict[str, Any]] = {
+    404: {"model": FieldErrorsBody, "description": "no such event of this facility"},
 }
 OUTCOME_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": AcceptedBody, "description": "a duplicate: the same event was recorded before"},
-    409: {"model": ProblemBody, "description": "the event id was used for different content"},
+    409: {
+        "model": ConflictBody,
+        "description": "the event id was used for different content, or the flow is voided",
+    },
     422: {"description": "a field is missing or breaks a rule; `loc` names it"},
     503: {"model": UnavailableBody, "description": "the broker did not acknowledge"},
 }

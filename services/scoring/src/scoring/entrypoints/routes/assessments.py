@@ -1,5 +1,6 @@
 """POST an inspection or a satisfaction survey of a cell (answered 202 only after the
-broker acknowledged the event; 503 when it did not)."""
+broker acknowledged the event; 503 when it did not): officials of the scored province only,
+with their token in the Authorization header."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from scoring.entrypoints.access import DENIED, WRITERS
 from zw_shared.adapters.publisher import BrokerUnavailable, EventPublisher
 from zw_shared.contracts.registry import wrap
 from zw_shared.contracts.scoring import CellAssessed
 
-router = APIRouter(prefix="/v1/cells", tags=["assessments"])
+router = APIRouter(prefix="/v1/cells", tags=["assessments"], dependencies=WRITERS, responses=DENIED)
 
 
 class AssessmentIn(BaseModel):

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from pydantic import BaseModel
 
 from scoring.adapters.compacted_view import Latest
+from scoring.entrypoints.access import DENIED, READERS
 from zw_shared.contracts.scoring import CellTotalsUpdated
 
-router = APIRouter(prefix="/v1/cells", tags=["cells"])
+router = APIRouter(prefix="/v1/cells", tags=["cells"], dependencies=READERS, responses=DENIED)
 
 
 class CellTotals(BaseModel):

@@ -14,9 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from scoring.domain.cells import CellType
 from scoring.domain.city_summary import ScoredCell, summarize_city
 from scoring.domain.periods import Period
+from scoring.entrypoints.access import DENIED, READERS
 from scoring.queries import ScoreBoard, UnknownCell
 
-router = APIRouter(prefix="/v1", tags=["city"])
+router = APIRouter(prefix="/v1", tags=["city"], dependencies=READERS, responses=DENIED)
 
 PERIOD_HELP = "2026-11 (month), 2026-Q4 (quarter) or 2026 (year)"
 

@@ -7,14 +7,17 @@ first event is ``kind: "hello"``. Comments (``: ping``) keep idle connections op
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from scoring.adapters.change_feed import ChangeFeed, TooManyClients
+from scoring.entrypoints.access import DENIED, Reader
 
 router = APIRouter(prefix="/v1/events", tags=["live updates"])
 
@@ -43,22 +46,24 @@ Feed = Annotated[ChangeFeed, Depends(_feed)]
             }
         },
         503: {"description": "too many live clients connected; retry later"},
+        **DENIED,
     },
 )
-async def stream(feed: Feed) -> EventSourceResponse:
+async def stream(feed: Feed, caller: Reader) -> EventSourceResponse:
+    """Ends when the caller's token expires: the browser reconnects and must sign in again."""
     if feed.full:
         raise HTTPException(503, detail=f"{feed.max_clients} live clients connected; retry later")
     return EventSourceResponse(
-        _events(feed),
+        _events(feed, caller.exp),
         ping=feed.ping_s,
         send_timeout=feed.send_timeout_s,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 
-async def _events(feed: ChangeFeed) -> AsyncIterator[ServerSentEvent]:
+async def _events(feed: ChangeFeed, until: datetime) -> AsyncIterator[ServerSentEvent]:
     """Subscribes when the response starts and unsubscribes when it ends (the client went
-    away, a send timed out, or the server shuts down)."""
+    away, a send timed out, the server shuts down or the token expired)."""
     try:
         subscription = feed.subscribe()
     except TooManyClients:
@@ -67,7 +72,11 @@ async def _events(feed: ChangeFeed) -> AsyncIterator[ServerSentEvent]:
         hello = {"seq": 0, "kind": "hello", "clients": feed.clients}
         yield ServerSentEvent(data=json.dumps(hello), retry=RETRY_MS)
         while True:
-            change = await subscription.next()
+            left = (until - datetime.now(UTC)).total_seconds()
+            try:
+                change = await asyncio.wait_for(subscription.next(), max(left, 0))
+            except TimeoutError:
+                return
             yield ServerSentEvent(data=json.dumps(change.as_dict()), id=str(change.seq))
     finally:
         feed.unsubscribe(subscription)

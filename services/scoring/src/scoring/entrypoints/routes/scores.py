@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
 from scoring.domain.cells import CellType
 from scoring.domain.periods import Period, PeriodKind
+from scoring.entrypoints.access import DENIED, READERS
 from scoring.entrypoints.routes.schemas import (
     History,
     Ranking,
@@ -17,7 +18,7 @@ from scoring.entrypoints.routes.schemas import (
 )
 from scoring.queries import ScoreBoard, UnknownCell
 
-router = APIRouter(prefix="/v1", tags=["scores"])
+router = APIRouter(prefix="/v1", tags=["scores"], dependencies=READERS, responses=DENIED)
 
 CellId = Annotated[str, Path(min_length=1, max_length=128, description="zero-waste cell id")]
 PERIOD_HELP = "2026-11 (month), 2026-Q4 (quarter) or 2026 (year)"

@@ -14,6 +14,7 @@ from waste_intake.entrypoints.examples import CORRECTION_EXAMPLES, REPORT_EXAMPL
 from waste_intake.entrypoints.responses import (
     FACILITY_AUTH_RESPONSES,
     OUTCOME_RESPONSES,
+    UNKNOWN_EVENT,
     AcceptedBody,
     outcome_response,
 )
@@ -45,7 +46,7 @@ async def post_event(
     status_code=202,
     summary="Correct an earlier flow: the new content replaces it; the history stays",
     response_model=AcceptedBody,
-    responses={**OUTCOME_RESPONSES, 404: {"description": "no such event of this facility"}},
+    responses={**OUTCOME_RESPONSES, **UNKNOWN_EVENT},
 )
 async def post_correction(
     facility_id: Facility,
@@ -61,7 +62,7 @@ async def post_correction(
     status_code=202,
     summary="Void an earlier flow: it no longer counts; the history stays",
     response_model=AcceptedBody,
-    responses={**OUTCOME_RESPONSES, 404: {"description": "no such event of this facility"}},
+    responses={**OUTCOME_RESPONSES, **UNKNOWN_EVENT},
 )
 async def post_void(
     facility_id: Facility,

@@ -48,7 +48,8 @@ async def recent_events(
     facility_id: Facility, deps: Deps, limit: Annotated[int, Query(ge=1)] = 50
 ) -> list[FlowView]:
     if limit > deps.settings.max_recent_events:
-        detail = f"limit is at most {deps.settings.max_recent_events}"
+        reason = f"limit is at most {deps.settings.max_recent_events}"
+        detail = [{"loc": ["query", "limit"], "msg": reason, "type": "less_than_equal"}]
         raise HTTPException(status_code=422, detail=detail)
     return [view_of(f) for f in deps.ledger.recent(facility_id, limit)]
 
