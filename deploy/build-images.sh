@@ -14,6 +14,8 @@
 #
 # Usage: bash deploy/build-images.sh            (podman, offline bases)
 #        ENGINE=docker bash deploy/build-images.sh
+#        bash deploy/build-images.sh prometheus (only localhost/zw-prometheus and its base: what
+#                                                the alert-rule tests run promtool from)
 # The broker image is the official apache/kafka of deploy/kafka/VERSION: pulled when
 # KAFKA_SOURCE=registry (default: as BASE_SOURCE), else built offline by deploy/kafka/build-image.sh.
 # Env: ENGINE, BASE_SOURCE, KAFKA_SOURCE, ZW_IMAGE_TAG (default dev), DEBIAN_MIRROR, ZW_BUILD_DIR,
@@ -117,10 +119,23 @@ stage_workspace() {
   echo "$ctx"
 }
 
+build_prometheus() {  # build_prometheus DEBIAN_BASE
+  timed "$PROMETHEUS_IMAGE" build "$PROMETHEUS_IMAGE" "$HERE/images/prometheus/Containerfile" \
+    "$HERE/prometheus" --build-arg "DEBIAN_BASE=$1"
+}
+
 main() {
-  local began=$SECONDS python_base debian_base ctx
+  local began=$SECONDS python_base debian_base ctx only=${1:-all}
+  case "$only" in all | prometheus) ;; *) log "unknown image set '$only' (all or prometheus)"; exit 2 ;; esac
   mkdir -p "$BUILD_DIR"
-  log "engine $ENGINE, base images from: $BASE_SOURCE, tag $TAG"
+  log "engine $ENGINE, base images from: $BASE_SOURCE, tag $TAG, images: $only"
+  if [ "$only" = prometheus ]; then
+    [ "$BASE_SOURCE" != offline ] || timed "debian base ($OFFLINE_DEBIAN)" offline_debian_base
+    [ "$BASE_SOURCE" = offline ] && debian_base=$OFFLINE_DEBIAN || debian_base=docker.io/library/debian:bookworm-slim
+    build_prometheus "$debian_base"
+    log "prometheus image built in $((SECONDS - began))s"
+    return
+  fi
   if [ "$KAFKA_SOURCE" = offline ]; then
     timed "kafka image" env ENGINE="$ENGINE" bash "$HERE/kafka/build-image.sh"
   else
@@ -137,8 +152,7 @@ main() {
   ctx=$(stage_workspace)
   timed "$SERVICES_IMAGE" build "$SERVICES_IMAGE" "$ctx/Containerfile" "$ctx" \
     --build-arg "PYTHON_BASE=$python_base"
-  timed "$PROMETHEUS_IMAGE" build "$PROMETHEUS_IMAGE" "$HERE/images/prometheus/Containerfile" \
-    "$HERE/prometheus" --build-arg "DEBIAN_BASE=$debian_base"
+  build_prometheus "$debian_base"
   log "all images built in $((SECONDS - began))s"
   "$ENGINE" images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E 'zw-|apache/kafka' >&2 || true
 }

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from prometheus_client import REGISTRY, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 TRANSITIONS = Counter(
     "hazardous_transitions_total", "Transfer events recorded or replicated", ["event_type"]
@@ -36,3 +41,47 @@ COMMAND_BATCH_SIZE = Histogram(
 DEADLINE_SWEEP_FAILURES = Counter(
     "hazardous_deadline_sweep_failures_total", "Deadline sweeps that recorded nothing"
 )
+
+
+class OverdueManifests(Collector):
+    """Manifests this node owns (origin in its provinces) that are delivered, past their
+    receipt time limit (an overdue event was recorded) and still not confirmed: counted from
+    the worker's manifest table on each scrape, 0 for each served province without any."""
+
+    def __init__(self) -> None:
+        self.documents: Callable[[], Iterable[dict[str, Any]]] = tuple
+        self.served: frozenset[str] = frozenset()
+
+    def watch(
+        self, documents: Callable[[], Iterable[dict[str, Any]]], served: frozenset[str]
+    ) -> None:
+        self.documents, self.served = documents, served
+
+    def describe(self) -> list[GaugeMetricFamily]:
+        return [_overdue_family({})]
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        counts = dict.fromkeys(sorted(self.served), 0)
+        for doc in self.documents():
+            if (
+                doc["status"] == "delivered"
+                and doc.get("overdue_steps")
+                and doc["origin_province"] in counts
+            ):
+                counts[doc["origin_province"]] += 1
+        yield _overdue_family(counts)
+
+
+def _overdue_family(counts: dict[str, int]) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(
+        "hazardous_overdue_manifests",
+        "Delivered manifests past their receipt time limit, not yet confirmed",
+        labels=["origin_province"],
+    )
+    for province, count in counts.items():
+        family.add_metric([province], count)
+    return family
+
+
+OVERDUE_MANIFESTS = OverdueManifests()
+REGISTRY.register(OVERDUE_MANIFESTS)

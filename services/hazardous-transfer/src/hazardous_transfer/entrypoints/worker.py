@@ -78,6 +78,7 @@ def register_agents(app: faust.App, settings: HazardousSettings) -> TransferWork
         await worker.check_deadlines()
 
     add_record_pages(app, tables)
+    metrics.OVERDUE_MANIFESTS.watch(lambda: tables.records().manifest_documents(), settings.served)
     return worker
 
 
