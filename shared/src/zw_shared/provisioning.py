@@ -2,7 +2,11 @@
 
 Run as a job at stack start (``zw-provision-topics``) and by the tests. A topic that exists
 keeps its data: its configuration is brought in line with the registry and its partition
-count raised if the registry asks for more (never lowered: Kafka cannot)."""
+count raised if the registry asks for more (never lowered: Kafka cannot).
+
+A topic with 3 replicas or more gets ``min.insync.replicas=2``: a write acknowledged with
+``acks=all`` is then on at least two brokers, and one broker may be down without stopping
+writes or losing an acknowledged record."""
 
 from __future__ import annotations
 
@@ -76,8 +80,19 @@ def _await_complete(
         time.sleep(0.1)
 
 
+def durability_config(replication_factor: int) -> dict[str, str]:
+    """The in-sync replicas an ``acks=all`` write needs, for a topic of that many replicas:
+    2 from 3 replicas on (one broker may be down), else the broker's default."""
+    return {"min.insync.replicas": "2"} if replication_factor >= 3 else {}
+
+
+def wanted_config(spec: TopicSpec, replication_factor: int) -> dict[str, str]:
+    return {**spec.config(), **durability_config(replication_factor)}
+
+
 def _create(admin: KafkaAdminClient, spec: TopicSpec, name: str, replication: int) -> str:
-    topic = NewTopic(name, spec.partitions, replication, topic_configs=spec.config())
+    config = wanted_config(spec, replication)
+    topic = NewTopic(name, spec.partitions, replication, topic_configs=config)
     try:
         admin.create_topics([topic])
     except TopicAlreadyExistsError:
@@ -94,8 +109,12 @@ def _reconcile(admin: KafkaAdminClient, spec: TopicSpec, name: str) -> str:
             changed = True
         except InvalidPartitionsError:
             log.info("%s already has its partitions (created concurrently)", name)
-    if _current_config(admin, name, spec.config()) != spec.config():
-        admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs=spec.config())])
+    # By the replicas the topic has, not those asked for: Kafka does not change them here.
+    # A topic created concurrently may not show its partitions yet: its creator configures it.
+    replicas = max((len(p["replica_nodes"]) for p in described["partitions"]), default=0)
+    wanted = wanted_config(spec, replicas)
+    if replicas and _current_config(admin, name, wanted) != wanted:
+        admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs=wanted)])
         changed = True
     return "updated" if changed else "unchanged"
 
