@@ -4,7 +4,9 @@
 #   1. deploy/podman/setup-host.sh  (podman, runc, containers.conf, registries blocked)
 #   2. podman-compose 1.6.0 from PyPI into a tool venv (PODMAN_COMPOSE_HOME)
 #   3. deploy/build-images.sh        (every image, offline; ZW_SKIP_BUILD=1 skips it)
-#   4. kafka + prometheus -> kafka healthy -> topic-init exits 0 -> APIs and workers healthy
+#   4. kafka + prometheus -> kafka healthy -> topic-init exits 0 -> APIs, workers and the lag
+#      exporter healthy. Grafana (compose profile `observability`, an image from a registry) is
+#      not started here: with a registry, `podman-compose --profile observability up -d grafana`.
 # Step 4 is ordered here rather than by podman-compose: Debian's podman 4.3 cannot wait for
 # `service_healthy` (podman-compose skips that condition below podman 4.6), runs no
 # healthchecks by itself without systemd, and fails to start a container whose `--requires`
@@ -14,6 +16,7 @@
 #
 # Usage: bash deploy/compose-up.sh          stop: podman-compose down   (add -v to drop data)
 # Env: ENGINE (podman|docker), ZW_SKIP_BUILD=1, ZW_WAIT_S (default 240), PODMAN_COMPOSE_HOME,
+#      COMPOSE_PROJECT_NAME (default zero-waste-city), ZW_COMPOSE_LOG,
 #      ZW_SMOKE=1 (then run deploy/compose-smoke.py: one flow from POST to score).
 set -euo pipefail
 
@@ -22,10 +25,14 @@ ENGINE=${ENGINE:-podman}
 WAIT_S=${ZW_WAIT_S:-240}
 PC_VERSION=1.6.0
 PC_HOME=${PODMAN_COMPOSE_HOME:-/opt/zw-tools/podman-compose}
-PROJECT=zero-waste-city
+# COMPOSE_PROJECT_NAME runs a second stack beside the first (its own containers, network and
+# volumes; podman-compose and docker compose read it too). Move its host ports with the
+# *_HOST_PORT variables of docker-compose.yml.
+PROJECT=${COMPOSE_PROJECT_NAME:-zero-waste-city}
+export COMPOSE_PROJECT_NAME=$PROJECT
 LOG=${ZW_COMPOSE_LOG:-/var/tmp/zw-compose-up.log}
 SERVICES=(waste-intake-api waste-intake-worker scoring-api scoring-worker
-  hazardous-transfer-api hazardous-transfer-worker)
+  hazardous-transfer-api hazardous-transfer-worker lag-exporter)
 ENDPOINTS=("http://127.0.0.1:${WASTE_INTAKE_HOST_PORT:-8001}/healthz"
   "http://127.0.0.1:${SCORING_HOST_PORT:-8002}/healthz"
   "http://127.0.0.1:${HAZARDOUS_TRANSFER_HOST_PORT:-8003}/healthz"

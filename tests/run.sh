@@ -21,5 +21,7 @@ uv run --frozen mypy
 step "AsyncAPI document is current"
 uv run --frozen zw-asyncapi --check
 
-step "tests: unit, integration (real Kafka broker via testcontainers), end-to-end"
+# tests/deployed builds the images (deploy/build-images.sh) and starts docker-compose.yml
+# itself, beside anything else running; `-m "not deployed"` leaves it out.
+step "tests: unit, integration (real Kafka broker via testcontainers), end-to-end, deployed stack"
 uv run --frozen pytest tests -p no:cacheprovider --durations=15 "$@"
