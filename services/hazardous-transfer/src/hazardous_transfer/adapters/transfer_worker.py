@@ -169,6 +169,9 @@ class TransferWorker:
             return
         replica = Replica(self.tables.records(), self.served)
         if replica.concerns(event):
+            # a copy writes the tables: without its changelogs' metadata the producer fails
+            # (and the agent with it) when an event of another node comes before any command
+            await self.tables.warm_up()
             async with self.lock:
                 if replica.apply(event):
                     metrics.REPLICATED.labels(event.event_type).inc()
