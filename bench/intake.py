@@ -24,10 +24,10 @@ import os
 import statistics
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from _common import ADMIN_TOKEN, Http, percentile, report
 from fastapi import FastAPI, Header, HTTPException
 
 from waste_intake.bootstrap import limits_of, utc_now
@@ -43,7 +43,6 @@ from zw_shared.adapters.publisher import Published
 from zw_shared.contracts.waste import CellRegistered, FacilityRegistered
 from zw_shared.testing.processes import ServiceProcess
 
-ADMIN_TOKEN = "bench-admin-token-0123456789abcdef"
 BARE_KEY = "zwk_bench-bare-key"
 CELL = {"cell_id": "cell-bench", "name": "Bench", "cell_type": "campus", "district": "Xuhui",
         "population": 1000}  # fmt: skip
@@ -98,47 +97,6 @@ def serve_bare(port: int) -> None:
 # --- load
 
 
-def report(i: int, prefix: str) -> dict[str, Any]:
-    when = datetime.now(UTC) - timedelta(minutes=30)
-    return {"event_id": f"{prefix}-{i}", "stage": "generated", "category": "household_wet",
-            "quantity": 10 + i % 50, "unit": "kg", "occurred_at": when.isoformat()}  # fmt: skip
-
-
-class RawClient:
-    """A minimal HTTP/1.1 keep-alive client over asyncio streams. httpx spends more CPU per
-    request than the server under test does (measured: ~1.6 ms at 8 connections, ~5 ms at
-    32, against ~0.8 ms of server CPU), so with httpx the benchmark would measure its own
-    client. This one costs tens of microseconds per request."""
-
-    def __init__(self, url: str) -> None:
-        host_port = url.removeprefix("http://")
-        self.host, port = host_port.split(":")
-        self.port = int(port)
-        self._reader: asyncio.StreamReader | None = None
-        self._writer: asyncio.StreamWriter | None = None
-
-    async def post(self, path: str, body: bytes, auth: str) -> tuple[int, bytes]:
-        if self._writer is None:
-            self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
-        head = (
-            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {auth}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-        )
-        self._writer.write(head.encode() + body)
-        assert self._reader is not None
-        status_line = await self._reader.readline()
-        length = 0
-        while (line := await self._reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode().partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-        return int(status_line.split()[1]), await self._reader.readexactly(length)
-
-    async def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-
-
 async def single_round(
     url: str, key: str, events: int, concurrency: int, prefix: str
 ) -> tuple[float, list[float]]:
@@ -152,12 +110,12 @@ async def single_round(
     latencies: list[float] = []
 
     async def worker() -> None:
-        client = RawClient(url)
+        client = Http(int(url.rsplit(":", 1)[1]))
         try:
             while not queue.empty():
                 body = queue.get_nowait()
                 began = time.perf_counter()
-                status, answer = await client.post(path, body, key)
+                status, answer = await client.request("POST", path, body, key)
                 latencies.append(time.perf_counter() - began)
                 if status != 202:
                     raise RuntimeError(f"{url} answered {status}: {answer[:300]!r}")
@@ -196,11 +154,6 @@ def register(url: str) -> str:
         issued = client.post(f"/v1/admin/facilities/{FACILITY['facility_id']}/api-keys")
         issued.raise_for_status()
         return str(issued.json()["api_key"])
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def measure_at(

@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import sys
 
-# This file is named like the scoring package: drop its folder from the import path so that
-# ``import scoring`` finds the service, not this script.
+# This file is named like the scoring package: look in its folder last, so that
+# ``import scoring`` finds the service, not this script (and ``_common`` is still found).
 if sys.path and sys.path[0] == __import__("os").path.dirname(__file__):
-    sys.path.pop(0)
+    sys.path.append(sys.path.pop(0))
 
 import argparse
 import asyncio
@@ -42,12 +42,11 @@ import os
 import statistics
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import ADMIN_TOKEN, PROBE_POLL_S, Lane, poll_lane, post_lane, register_lanes, rss_mb
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from scoring.adapters.log_reader import data_ends, end_offsets, partitions_of
@@ -62,16 +61,15 @@ from zw_shared.contracts.waste import (
     WasteFlowRecorded,
 )
 from zw_shared.provisioning import connect_admin, ensure_topics
+from zw_shared.testing.identities import official_headers, use_test_secret
 from zw_shared.testing.kafka import KafkaBroker, free_port
 from zw_shared.testing.processes import ServiceProcess
 from zw_shared.topics import WASTE_CELLS, WASTE_FLOW_EVENTS
 
-ADMIN_TOKEN = "bench-admin-token-0123456789abcdef"
 SOURCE = "urn:zero-waste-city:bench"
 CELL_TYPES = list(CellType)
 CATEGORIES = list(WasteCategory)
 STAGES = [FlowStage.GENERATED, FlowStage.COLLECTED]
-PROBE_POLL_S = 0.02
 
 
 # --- 1. pre-load
@@ -213,13 +211,6 @@ async def time_worker(
         await consumer.stop()
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for {pid}")
-
-
 def worker_pid(worker: ServiceProcess) -> int:
     proc = worker._proc  # the console script runs the worker in this very process
     assert proc is not None
@@ -227,104 +218,6 @@ def worker_pid(worker: ServiceProcess) -> int:
 
 
 # --- 4. POST to visible
-
-
-class Http:
-    """A minimal HTTP/1.1 keep-alive client (httpx spends more CPU per request than the
-    services under test, see bench/intake.py)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self._io: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-
-    async def call(self, method: str, path: str, body: bytes = b"", auth: str = "") -> bytes:
-        if self._io is None:
-            self._io = await asyncio.open_connection("127.0.0.1", self.port)
-        reader, writer = self._io
-        head = f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Length: {len(body)}\r\n"
-        if auth:
-            head += f"Authorization: Bearer {auth}\r\nContent-Type: application/json\r\n"
-        writer.write(head.encode() + b"\r\n" + body)
-        status = int((await reader.readline()).split()[1])
-        length = 0
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode().partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-        answer = await reader.readexactly(length)
-        if status >= 300 and not (method == "GET" and status == 404):
-            raise RuntimeError(f"{method} {path} answered {status}: {answer[:300]!r}")
-        return answer if status < 300 else b""
-
-    async def close(self) -> None:
-        if self._io is not None:
-            self._io[1].close()
-
-
-@dataclass
-class Lane:
-    """One cell, its facility and key; the start time of its k-th POST at [k - 1]."""
-
-    cell_id: str
-    facility_id: str
-    key: str
-    posted: list[float] = field(default_factory=list)
-    visible: list[float] = field(default_factory=list)
-
-
-def register_lanes(intake_url: str, count: int, run_id: str) -> list[Lane]:
-    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    lanes = []
-    with httpx.Client(base_url=intake_url, headers=admin, timeout=30) as client:
-        for i in range(count):
-            cell_id, facility_id = f"lat-{run_id}-{i}", f"lat-fac-{run_id}-{i}"
-            client.put(f"/v1/admin/cells/{cell_id}", json={
-                "cell_id": cell_id, "name": f"Latency {i}", "cell_type": "community",
-                "district": "Xuhui", "population": 1000,
-            }).raise_for_status()  # fmt: skip
-            client.put(f"/v1/admin/facilities/{facility_id}", json={
-                "facility_id": facility_id, "name": f"Latency {i}", "facility_type": "generator",
-                "district": "Xuhui", "province": "31", "cell_id": cell_id,
-            }).raise_for_status()  # fmt: skip
-            issued = client.post(f"/v1/admin/facilities/{facility_id}/api-keys")
-            issued.raise_for_status()
-            lanes.append(Lane(cell_id, facility_id, str(issued.json()["api_key"])))
-    return lanes
-
-
-async def post_lane(port: int, lane: Lane, interval_s: float, until: float, start: float) -> None:
-    http = Http(port)
-    try:
-        k = 0
-        while (due := start + k * interval_s) < until:
-            if (wait := due - time.perf_counter()) > 0:
-                await asyncio.sleep(wait)
-            body = json.dumps({
-                "event_id": f"lat-{k}", "stage": "generated", "category": "household_wet",
-                "quantity": 10 + k % 50, "unit": "kg",
-                "occurred_at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
-            }).encode()  # fmt: skip
-            lane.posted.append(time.perf_counter())
-            await http.call("POST", f"/v1/facilities/{lane.facility_id}/events", body, lane.key)
-            k += 1
-    finally:
-        await http.close()
-
-
-async def poll_lane(port: int, lane: Lane, done: asyncio.Event) -> None:
-    http = Http(port)
-    try:
-        while True:
-            answer = await http.call("GET", f"/v1/cells/{lane.cell_id}/totals")
-            seen_at = time.perf_counter()
-            count = json.loads(answer)["event_count"] if answer else 0
-            while len(lane.visible) < min(count, len(lane.posted)):
-                lane.visible.append(seen_at)
-            if done.is_set() and len(lane.visible) >= len(lane.posted):
-                return
-            await asyncio.sleep(PROBE_POLL_S)
-    finally:
-        await http.close()
 
 
 async def post_to_visible(
@@ -335,7 +228,10 @@ async def post_to_visible(
     until = start + args.seconds
     probes = lanes[: args.probe_cells]
     done = asyncio.Event()
-    pollers = [asyncio.create_task(poll_lane(api_port, lane, done)) for lane in probes]
+    official = official_headers("31")  # scoring's reads are for Shanghai's officials
+    pollers = [
+        asyncio.create_task(poll_lane(api_port, lane, done, headers=official)) for lane in probes
+    ]
     await asyncio.gather(*(post_lane(intake_port, lane, interval, until, start) for lane in lanes))
     posting_s = max(lane.posted[-1] for lane in lanes) - start
     done.set()
@@ -445,6 +341,7 @@ def print_table(r: dict[str, Any]) -> None:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
+    use_test_secret()  # the services run as ENVIRONMENT=test: they need a token secret
     broker = KafkaBroker().start()
     try:
         return await measure(args, broker.bootstrap_servers)

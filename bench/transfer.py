@@ -49,6 +49,7 @@ from zw_shared.contracts.hazardous_commands import (
     TransferCommandsAnswered,
 )
 from zw_shared.provisioning import connect_admin, ensure_topics
+from zw_shared.testing.identities import actor_headers
 from zw_shared.testing.kafka import KafkaBroker, free_port
 from zw_shared.testing.processes import ServiceProcess
 from zw_shared.topics import HAZARDOUS_COMMAND_RESULTS, HAZARDOUS_COMMANDS
@@ -171,7 +172,8 @@ async def approval(c: Commander) -> str:
     return "TA-BENCH-approval"
 
 
-STEPS = (
+Who = tuple[str, str, str | None]  # actor id, role, province
+STEPS: tuple[tuple[CommandName, Who, dict[str, Any]], ...] = (
     (CommandName.PICK_UP, CARRIER_A, TRUCK),
     (CommandName.HAND_OVER, CARRIER_B, TRUCK),
     (CommandName.DELIVER, CARRIER_B, {}),
@@ -234,7 +236,12 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def latencies_ms(
-    base: str, numbers: list[str], clients: int, requests: int, path: str = "/manifests/"
+    base: str,
+    numbers: list[str],
+    clients: int,
+    requests: int,
+    path: str = "/manifests/",
+    headers: dict[str, str] | None = None,
 ) -> dict[str, float]:
     """``clients`` concurrent clients, each sending ``requests`` reads one after the other,
     over one pool of keep-alive connections opened before the clock starts. aiohttp's
@@ -244,7 +251,8 @@ async def latencies_ms(
     latencies: list[float] = []
     connector = aiohttp.TCPConnector(limit=clients, force_close=False)
     timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(base, connector=connector, timeout=timeout) as http:
+    session = aiohttp.ClientSession(base, connector=connector, timeout=timeout, headers=headers)
+    async with session as http:
 
         async def get(path: str) -> None:
             async with http.get(path) as response:
@@ -330,7 +338,9 @@ async def _measure(args: argparse.Namespace, bootstrap: str) -> dict[str, Any]:
             looped = await closed_loop(commander, approval_id, args.manifests)
         batches = await batch_stats(f"http://127.0.0.1:{worker_port}/metrics")
         with ServiceProcess(["hazardous-transfer-api"], env, f"http://127.0.0.1:{api_port}/readyz"):
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}") as http:
+            reader = actor_headers(*JS)  # the origin's official may read the manifests
+            api_url = f"http://127.0.0.1:{api_port}"
+            async with httpx.AsyncClient(base_url=api_url, headers=reader) as http:
                 document = (await http.get(f"/manifests/{numbers[0]}")).json()
             path = Path(f"/tmp/{prefix}manifest.json")
             text = json.dumps(document, ensure_ascii=False)
@@ -338,7 +348,7 @@ async def _measure(args: argparse.Namespace, bootstrap: str) -> dict[str, Any]:
             bare = [sys.executable, __file__, "serve-bare", str(bare_port), str(path)]
             with ServiceProcess(bare, {}, f"http://127.0.0.1:{bare_port}/readyz", name="bare"):
                 api = await latencies_ms(
-                    f"http://127.0.0.1:{api_port}", numbers, args.clients, args.requests
+                    api_url, numbers, args.clients, args.requests, headers=reader
                 )
                 plain = await latencies_ms(
                     f"http://127.0.0.1:{bare_port}", numbers, args.clients, args.requests
