@@ -10,7 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 
+from zw_shared.testing.identities import use_test_secret
+
 log = logging.getLogger("tests")
+KINDS = ("unit", "integration", "e2e", "deployed")  # test folders, each its own marker
+
+# Services started by the tests run outside development: they need a secret of their own,
+# which they inherit from this process (and zw_shared.testing.identities signs with).
+use_test_secret()
 
 # What the session's broker was, for the summary at the end of the run.
 _broker_facts: dict[str, str] = {}
@@ -19,7 +26,7 @@ _broker_facts: dict[str, str] = {}
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Each test is marked by its folder: tests/unit, tests/integration or tests/e2e."""
     for item in items:
-        for kind in ("unit", "integration", "e2e"):
+        for kind in KINDS:
             if f"/tests/{kind}/" in str(item.path):
                 item.add_marker(getattr(pytest.mark, kind))
 
@@ -73,16 +80,15 @@ def provisioned_prefix(kafka_bootstrap: str, topic_prefix: str) -> str:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Shows that the integration and end-to-end tests ran, and against which broker."""
     counts: dict[str, dict[str, int]] = {}
-    for outcome in ("passed", "failed", "error", "skipped"):
+    for outcome in ("passed", "failed", "error", "skipped", "xfailed", "xpassed"):
         for report in terminalreporter.stats.get(outcome, []):
             if getattr(report, "when", "call") not in ("call", "setup"):
                 continue
             if report.when == "setup" and outcome == "passed":
                 continue
-            kind = next(
-                (k for k in ("unit", "integration", "e2e") if f"tests/{k}/" in report.nodeid),
-                "other",
-            )
+            # the folder under tests/ (unit, integration, e2e, deployed, faults, hostile, ...)
+            parts = report.nodeid.split("/")
+            kind = parts[1] if len(parts) > 2 and parts[0] == "tests" else "other"
             counts.setdefault(kind, {}).setdefault(outcome, 0)
             counts[kind][outcome] += 1
     terminalreporter.section("what ran")

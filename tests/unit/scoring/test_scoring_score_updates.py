@@ -163,3 +163,22 @@ def test_the_index_is_rebuilt_from_the_months_of_the_workers_own_cells_only() ->
 
     assert cells == 1
     assert stores.index == {"cell-1": ["2025-12", "2026-02", "2026-11"]}
+
+
+async def test_a_round_that_could_not_be_sent_is_due_again() -> None:
+    scores = publisher(stored_months("2026-11"))
+    attempts: list[int] = []
+
+    async def send(records: list[tuple[bytes, bytes]]) -> list[Awaitable[Any]]:
+        attempts.append(len(records))
+        if len(attempts) == 1:
+            raise ConnectionError("broker away")
+        return []
+
+    scores.mark_cell("cell-1", "rebalance")
+    with pytest.raises(ConnectionError):
+        await scores._publish_round(send)
+    assert scores.due == 3
+    await scores._publish_round(send)
+
+    assert (attempts, scores.due) == ([3, 3], 0)

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 import faust
 from fastapi import FastAPI
+from faust.exceptions import NotReady
 
 from scoring.adapters.broker_probe import BrokerProbe
 from scoring.adapters.change_feed import ChangeFeed
@@ -14,6 +15,7 @@ from scoring.adapters.changelogs import ensure_changelog_topics
 from scoring.adapters.compacted_view import CompactedView, Latest, ViewConfig
 from scoring.adapters.indicator_config import load_indicator_system
 from scoring.adapters.month_flows_store import MonthFlowsStore
+from scoring.entrypoints.access import Officials
 from scoring.entrypoints.api_app import ApiDeps, create_api
 from scoring.entrypoints.hazardous_agent import HazardousAgents
 from scoring.entrypoints.totals_agent import ScoringAgents
@@ -23,6 +25,8 @@ from scoring.handlers import rebuild_index
 from scoring.queries import ScoreBoard
 from scoring.settings import ScoringSettings
 from zw_shared.adapters.publisher import EventPublisher
+from zw_shared.auth import AuthSettings
+from zw_shared.auth_http import TokenGate
 from zw_shared.contracts.scoring import CellPeriodFlowsUpdated, CellTotalsUpdated
 from zw_shared.contracts.waste import CellRegistered, FacilityRegistered
 from zw_shared.topics import (
@@ -55,7 +59,11 @@ def build_worker(settings: ScoringSettings) -> faust.App:
     async def rescore_partitions(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         # The tables are recovered; a table keeps keys of partitions the worker lost, so
         # the index takes the months of the cells of its partitions only.
-        rebuild_index(agents.stores, await agents.owner(app))
+        try:
+            owns = await agents.owner(app)
+        except NotReady:  # the worker is stopping: its producer is gone
+            return
+        rebuild_index(agents.stores, owns)
         scores.mark_all("rebalance")  # what was due when a worker stopped is due again
 
     app.task(publish_scores)
@@ -109,7 +117,7 @@ def prepare_worker(settings: ScoringSettings, app: faust.App) -> None:
     )
 
 
-def build_api(settings: ScoringSettings) -> FastAPI:
+def build_api(settings: ScoringSettings, auth: AuthSettings | None = None) -> FastAPI:
     config = _view_config(settings, "scoring-api")
     totals: Latest[CellTotalsUpdated] = Latest()
     cells: Latest[CellRegistered] = Latest()
@@ -140,6 +148,11 @@ def build_api(settings: ScoringSettings) -> FastAPI:
                 settings.live_max_clients,
                 settings.live_ping_s,
                 settings.live_send_timeout_s,
+            ),
+            officials=Officials(
+                TokenGate(auth or AuthSettings()),
+                settings.scoring_province,
+                settings.session_cookie_secure,
             ),
         )
     )

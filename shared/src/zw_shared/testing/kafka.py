@@ -63,7 +63,11 @@ class KafkaBroker(DockerContainer):
         began = time.monotonic()
         since = int(time.time()) - 1
         super().start()
-        self.wait_until_ready(since, timeout_s)
+        try:
+            self.wait_until_ready(since, timeout_s)
+        except BaseException:
+            self.stop()  # a broker that never became ready must not outlive its test run
+            raise
         self.started_in_s = time.monotonic() - began
         return self
 

@@ -2,13 +2,19 @@
 dict the worker made itself (its own figures, not input): the same JSON a
 ``wrap(Model.model_validate(data), ...).to_bytes()`` gives, without validating the payload
 and then the envelope again (that cost more than computing the figures). Readers validate
-as usual (``CloudEvent.from_bytes`` and ``unwrap``); the unit tests check the two agree."""
+as usual (``CloudEvent.from_bytes`` and ``unwrap``); the unit tests check the two agree.
+
+orjson writes the JSON (several times faster than the standard library's encoder; faust's
+table changelogs use it too once it is installed). The worker's figures are sums and ratios
+of validated, bounded quantities, so never NaN or infinite (which orjson would write as
+null, and readers would then refuse)."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from zw_shared.contracts.envelope import schema_urn
 from zw_shared.contracts.registry import EventPayload
@@ -36,4 +42,4 @@ def envelope_bytes(
         "dataversion": version,
         "data": data,
     }
-    return json.dumps(envelope, separators=(",", ":"), allow_nan=False).encode()
+    return orjson.dumps(envelope)

@@ -10,7 +10,7 @@ Runs inside the scoring worker (``scoring-worker``; wired in :mod:`scoring.boots
    manifest's facts, keyed by cell id, to ``scoring.cell-manifest-facts``.
 2. ``count-manifest-facts`` reads that topic (co-partitioned with the waste-flow topic) and
    replaces the manifest's facts in the cell's month, in the same tables as the waste-flow
-   agent, then publishes the month and the cell's scores.
+   agent, then publishes the month and marks the cell's scores due.
 
 A record neither can read or apply goes to the dead-letter topic, and the agent goes on.
 """

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from faust.exceptions import NotReady
+
 from scoring.adapters import metrics
 from scoring.adapters.compacted_view import Latest
 from scoring.adapters.envelopes import envelope_bytes
@@ -40,6 +42,8 @@ from zw_shared.contracts.scoring import CellScoreUpdated
 from zw_shared.contracts.waste import CellRegistered
 
 log = logging.getLogger(__name__)
+
+RETRY_S = 1.0  # after a round that could not be published
 
 # records (key, value) -> once queued for sending: the broker's acknowledgements
 Send = Callable[[list[tuple[bytes, bytes]]], Awaitable[list[Awaitable[Any]]]]
@@ -117,7 +121,8 @@ class ScorePublisher:
             self._wake.set()
 
     async def run(self, send: Send) -> None:
-        """Runs as a worker task: publishes the due scores, round after round."""
+        """Runs as a worker task: publishes the due scores, round after round. A round that
+        fails (the producer stopping or not started yet, the broker away) is due again."""
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -125,8 +130,11 @@ class ScorePublisher:
                 began = time.monotonic()
                 try:
                     await self._publish_round(send)
+                except NotReady:
+                    await asyncio.sleep(RETRY_S)
                 except Exception:  # one bad round must not stop the task
-                    log.exception("could not publish a round of scores")
+                    log.exception("could not publish a round of scores; retrying")
+                    await asyncio.sleep(RETRY_S)
                 await self._yield(time.monotonic() - began)
 
     async def _yield(self, spent_s: float) -> None:
@@ -137,9 +145,15 @@ class ScorePublisher:
 
     async def _publish_round(self, send: Send) -> None:
         taken = self.take_due(self._settings.score_round_max)
-        metrics.SCORES_DUE.set(len(self._due))
-        records = self.records(taken)
-        await asyncio.gather(*await send(records))  # acknowledged by the broker
+        try:
+            records = self.records(taken)
+            await asyncio.gather(*await send(records))  # acknowledged by the broker
+        except BaseException:
+            for key, due in taken:  # unless marked again meanwhile, by a later event
+                self._due.setdefault(key, due)
+            raise
+        finally:
+            metrics.SCORES_DUE.set(len(self._due))
         metrics.SCORES_PUBLISHED.inc(len(records))
 
     def take_due(self, limit: int) -> list[tuple[tuple[str, Period], Due]]:
