@@ -17,6 +17,7 @@ A record neither can read or apply goes to the dead-letter topic, and the agent 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 import faust
 
 from scoring.adapters import metrics
+from scoring.adapters.batch_sender import Record
 from scoring.adapters.compacted_view import CompactedView, Latest
 from scoring.adapters.dead_letters import dead_letter, position, raw_topic
 from scoring.adapters.hazardous_records import read_manifest_facts, read_transfer_event
@@ -96,14 +98,21 @@ class HazardousAgents:
 
     async def _count(self, message: Any) -> None:
         envelope, change = read_manifest_facts(message.key, message.value)
-        try:
-            applied = count_contribution(self._scoring.ledger, change)
-        except (Refused, ValueError) as exc:
-            raise UnreadableRecord(Unreadable.REFUSED, str(exc)) from exc
-        metrics.MANIFEST_FACT_CHANGES.labels(applied.outcome.value).inc()
-        await self._publish_months(applied, envelope)
+        scoring = self._scoring
+        async with scoring.write_lock:  # see ScoringAgents.write_lock
+            try:
+                applied = count_contribution(scoring.ledger, change)
+            except (Refused, ValueError) as exc:
+                raise UnreadableRecord(Unreadable.REFUSED, str(exc)) from exc
+            metrics.MANIFEST_FACT_CHANGES.labels(applied.outcome.value).inc()
+            acks = await self._publish_months(applied, envelope)
+        await asyncio.gather(*acks)  # acknowledged by the broker
 
-    async def _publish_months(self, applied: Applied, envelope: CloudEvent) -> None:
+    async def _publish_months(self, applied: Applied, envelope: CloudEvent) -> list[Any]:
+        """Queues the changed months' records; returns the acknowledgements to wait for."""
+        scoring = self._scoring
+        topic = scoring.months_topic.get_topic_name()
+        records: list[Record] = []
         for month in applied.months:
             update = wrap(
                 month_flows_updated(month),
@@ -113,8 +122,9 @@ class HazardousAgents:
                 subject=month.cell_id,
             )
             key = f"{month.cell_id}/{month.period.key}"
-            await self._scoring.months_topic.send(key=key.encode(), value=update.to_bytes())
-            self._scoring.scores.mark_month(month, envelope.id, envelope.time)
+            records.append((topic, None, key.encode(), update.to_bytes()))
+            scoring.scores.mark_month(month, envelope.id, envelope.time)
+        return await scoring.sender.send_all(records)
 
     async def _registry_read(self) -> None:
         """Waits until the facility registry was read to its end, so that the first

@@ -84,6 +84,11 @@ class ScoringAgents:
         self._app = app
         self._partition = Partition()
         self.sender = BatchSender(lambda: cast(Any, app.producer)._ensure_producer())
+        # Several agents change the same cells' totals and months (flows, assessments,
+        # manifests). Each applies its changes and queues their records under this lock, so
+        # records reach each partition in the order the changes were made: on a compacted
+        # topic the last record of a key must be its latest state.
+        self.write_lock = asyncio.Lock()
 
         def table(name: str) -> TableStore:
             return TableStore(app.Table(name, default=None, key_type=str), self._partition)
@@ -108,16 +113,17 @@ class ScoringAgents:
         )
         async for events in batches:
             # faust acks the batch's events (so commits their offsets) only after this
-            applied = [
-                self._apply_partition(p, group) for p, group in _by_partition(events).items()
-            ]
             sent: list[Awaitable[Any]] = []
-            for batch in applied:
-                for outcome, count in batch.outcomes.items():
-                    metrics.FLOW_EVENTS.labels(outcome).inc(count)
-                for event, reason, detail in batch.dead:
-                    await dead_letter(self.dead_letters, event, reason, detail)
-                sent += await self._publish(batch)
+            async with self.write_lock:
+                applied = [
+                    self._apply_partition(p, group) for p, group in _by_partition(events).items()
+                ]
+                for batch in applied:
+                    for outcome, count in batch.outcomes.items():
+                        metrics.FLOW_EVENTS.labels(outcome).inc(count)
+                    for event, reason, detail in batch.dead:
+                        await dead_letter(self.dead_letters, event, reason, detail)
+                    sent += await self._publish(batch)
             await asyncio.gather(*sent)  # acknowledged by the broker
 
     def _apply_partition(self, partition: int, events: list[faust.EventT[bytes]]) -> Batch[Any]:
