@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from typing import TypeAlias, TypeVar
 
 import httpx
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from zw_shared.testing.identities import use_test_secret
 from zw_shared.testing.kafka import free_port
 from zw_shared.testing.processes import ServiceProcess
 from zw_shared.testing.scoring_stack import provision
+from zw_shared.testing.topic_reader import read_committed
 
 log = logging.getLogger(__name__)
 # The services started here inherit it; identity headers built after this import are signed
@@ -252,37 +253,7 @@ async def await_for(
 
 async def read_topic(bootstrap: str, topic: str, timeout_s: float = 60.0) -> list[Record]:
     """Every committed record on ``topic`` now, from the beginning to the end offsets."""
-    return await asyncio.wait_for(_read_topic(bootstrap, topic), timeout_s)
-
-
-async def _read_topic(bootstrap: str, topic: str) -> list[Record]:
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level="read_committed"
-    )
-    await consumer.start()
-    try:
-        partitions = await partitions_of(consumer, topic)
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        # read_committed: the end is the last stable offset; markers make offsets sparse
-        ends = await consumer.end_offsets(partitions)
-        records: list[Record] = []
-        for tp in partitions:
-            while await consumer.position(tp) < ends[tp]:
-                batch = await consumer.getmany(tp, timeout_ms=1000)
-                records.extend(batch.get(tp, []))
-        return records
-    finally:
-        await consumer.stop()
-
-
-async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    while True:
-        metadata = await consumer._client.fetch_all_metadata()
-        partitions = metadata.partitions_for_topic(topic)
-        if partitions:
-            return [TopicPartition(topic, p) for p in sorted(partitions)]
-        await asyncio.sleep(0.2)
+    return await read_committed(bootstrap, topic, timeout_s)
 
 
 async def committed(bootstrap: str, group: str) -> dict[TopicPartition, int]:

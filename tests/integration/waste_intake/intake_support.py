@@ -11,13 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from kafka import KafkaAdminClient
-from kafka.errors import KafkaError
 
 from waste_intake.bootstrap import build_api_deps
 from waste_intake.entrypoints.api import create_app
 from waste_intake.settings import IntakeSettings
+from zw_shared.testing.topic_reader import read_committed
 
 ReadTopic = Callable[[str], Awaitable[list[Any]]]
 ADMIN_TOKEN = "integration-admin-token"
@@ -55,48 +53,7 @@ async def _wait_ready(client: httpx.AsyncClient, timeout_s: float = 30.0) -> Non
 
 async def read_all(bootstrap: str, topic: str, timeout_s: float = 30.0) -> list[Any]:
     """Every record on ``topic`` now, from the beginning to the end offsets."""
-    return await asyncio.wait_for(_read_all(bootstrap, topic), timeout=timeout_s)
-
-
-async def _read_all(bootstrap: str, topic: str) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level="read_committed"
-    )
-    await consumer.start()
-    try:
-        partitions = await _partitions_of(bootstrap, topic)
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        records: list[Any] = []
-        for tp in partitions:
-            while await consumer.position(tp) < ends[tp]:
-                batch = await consumer.getmany(tp, timeout_ms=1000)
-                records.extend(batch.get(tp, []))
-        return records
-    finally:
-        await consumer.stop()
-
-
-async def _partitions_of(bootstrap: str, topic: str) -> list[TopicPartition]:
-    """The topic's partitions, once the broker names them (right after a broker restart it
-    may not yet): an absent topic fails the test rather than reading as empty."""
-    while True:
-        count = await asyncio.to_thread(_partition_count, bootstrap, topic)
-        if count:
-            return [TopicPartition(topic, p) for p in range(count)]
-        await asyncio.sleep(0.2)
-
-
-def _partition_count(bootstrap: str, topic: str) -> int:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
-    try:
-        (described,) = admin.describe_topics([topic])
-    except KafkaError:
-        return 0
-    finally:
-        admin.close()
-    return len(described["partitions"])
+    return await read_committed(bootstrap, topic, timeout_s)
 
 
 def a_cell(cell_id: str = "cell-campus-01", **overrides: Any) -> dict[str, Any]:
