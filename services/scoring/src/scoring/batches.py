@@ -52,23 +52,6 @@ class Batch(Generic[R]):
                     touched[key] = touch
         return touched
 
-    def month_of(self, fallback: Callable[[str, Period], PeriodFlows | None]) -> MonthOf:
-        changes = self.changes
-
-        def month_of(cell_id: str, month: Period) -> PeriodFlows | None:
-            key = month_key(cell_id, month)
-            known = changes.months.get(key) or changes.read_months.get(key)
-            if known is None:
-                known = fallback(cell_id, month)
-                if known is not None:
-                    changes.read_months[key] = known
-            return known
-
-        return month_of
-
-
-MonthOf = Callable[[str, Period], PeriodFlows | None]
-
 
 def apply_batch(
     ledger: FlowLedger, records: Iterable[R], apply: Callable[[R], tuple[CloudEvent, Applied]]
