@@ -14,7 +14,6 @@ from functools import partial
 from typing import Any
 
 import httpx
-import pytest
 from faults_support import (
     Record,
     System,
@@ -87,26 +86,11 @@ def _counted(events: int, totals: dict[str, Any]) -> bool:
     return int(totals["event_count"]) >= events
 
 
-# An open defect (issue 6), found by these tests and seen before this session's changes too:
-# after a SIGKILL and restart, or a broker restart, the scoring worker counts every event
-# exactly (asserted above it) but its faust consumer group stops committing offsets on some
-# partitions (faust logs "Timer commit is overlapping"). Lag never reaches zero and the next
-# restart re-reads from the stuck offset (idempotent: nothing is doubled). The check stays,
-# and reports the defect as an expected failure until it is fixed; then it passes.
-COMMIT_DEFECT = (
-    "known defect, issue 6: after a fault the scoring worker's consumer group stops "
-    "committing offsets (its counts are exact)"
-)
-
-
 async def scoring_caught_up(system: System, timeout_s: float = 90) -> None:
     """The scoring worker committed past every record on the flow topic: it consumed them
     all, and nothing it has not counted yet is still to come."""
     flows = await read_topic(system.bootstrap, system.topic("waste.flow-events.v1"))
-    try:
-        await wait_group_passed(system.bootstrap, system.scoring_group, flows, timeout_s)
-    except AssertionError as exc:
-        pytest.xfail(f"{COMMIT_DEFECT}: {exc}")
+    await wait_group_passed(system.bootstrap, system.scoring_group, flows, timeout_s)
 
 
 async def totals_when(

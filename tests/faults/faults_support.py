@@ -25,6 +25,8 @@ from zw_shared.testing.scoring_stack import provision
 from zw_shared.testing.topic_reader import read_committed
 
 log = logging.getLogger(__name__)
+# The services of the running system, for conftest to show their logs when a test fails.
+RUNNING: dict[str, Service] = {}
 # The services started here inherit it; identity headers built after this import are signed
 # with it.
 use_test_secret()
@@ -169,6 +171,8 @@ def running_system(bootstrap: str, *groups: str, **intake_extra: str) -> Iterato
     system = System(bootstrap, prefix)
     for group in groups:
         system.services.update({s.name: s for s in makers[group]()})
+    RUNNING.clear()
+    RUNNING.update(system.services)
     try:
         workers = [s for s in system.services.values() if "worker" in s.name]
         apis = [s for s in system.services.values() if "worker" not in s.name]
@@ -182,6 +186,7 @@ def running_system(bootstrap: str, *groups: str, **intake_extra: str) -> Iterato
     finally:
         for service in system.services.values():
             service.stop()
+        RUNNING.clear()
 
 
 # --- clients that retry -------------------------------------------------------------------
