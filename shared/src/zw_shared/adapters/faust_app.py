@@ -10,11 +10,17 @@ and changes just the isolation level of the worker's consumer.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, TransportT
+
+log = logging.getLogger(__name__)
+# Commits in a row that find the same offsets missing at the head of a partition's acked
+# offsets, with nothing below them in flight, before the partition is read again.
+HEAD_STALLS_BEFORE_REWIND = 3
 
 
 class _ReadCommittedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -31,6 +37,8 @@ class _ReadCommittedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
 
 class _ReadCommittedConsumer(faust_aiokafka.Consumer):
+    _zw_stalls: dict[TP, tuple[tuple[int, int], int]]
+
     def _new_consumer_thread(self) -> _ReadCommittedConsumerThread:
         return _ReadCommittedConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
@@ -43,6 +51,50 @@ class _ReadCommittedConsumer(faust_aiokafka.Consumer):
         # transaction only. Under a stream of transactions the committed offsets fall behind
         # without bound (robinhood/faust#625). The gap is the skipped offsets only.
         await super()._add_gap(tp, offset_from, offset_to - 1)
+
+    def _new_offset(self, tp: TP) -> int | None:
+        offset: int | None = super()._new_offset(tp)
+        if offset is None:
+            self._watch_head(tp)
+        else:
+            self._head_stalls().pop(tp, None)
+        return offset
+
+    def _head_stalls(self) -> dict[TP, tuple[tuple[int, int], int]]:
+        """Per partition: the missing head offsets last seen, and in how many commits."""
+        try:
+            return self._zw_stalls
+        except AttributeError:
+            self._zw_stalls = {}
+            return self._zw_stalls
+
+    def _watch_head(self, tp: TP) -> None:
+        """faust commits nothing more on a partition whose acked offsets start more than one
+        past its committed offset, and waits for the missing ones forever. They are either a
+        record that was taken but never acked, or offsets skipped before the first record
+        read that faust did not note as a gap. When the same offsets stay missing over
+        several commits and no record below them is being processed, the partition is read
+        again from its committed offset: the records are processed again (every worker is
+        idempotent, as after a restart) and the missing offsets are acked or noted as gaps."""
+        acked, committed = self._acked.get(tp), self._committed_offset.get(tp)
+        stalls = self._head_stalls()
+        if not acked or committed is None or min(acked) - committed <= 1:
+            stalls.pop(tp, None)
+            return
+        head = (committed, min(acked))
+        seen, count = stalls.get(tp, (head, 0))
+        count = count + 1 if seen == head else 1
+        stalls[tp] = (head, count)
+        in_flight = any(m.tp == tp and m.offset < head[1] for m in list(self._unacked_messages))
+        if count < HEAD_STALLS_BEFORE_REWIND or in_flight:
+            return
+        log.warning(
+            "%s: offsets %d..%d never acked over %d commits; reading it again from %d",
+            tp, committed, head[1] - 1, count, committed,
+        )  # fmt: skip
+        stalls.pop(tp, None)
+        self._thread.seek(tp, committed)
+        self._read_offset[tp] = committed
 
 
 class _ReadCommittedTransport(faust_aiokafka.Transport):

@@ -1,0 +1,123 @@
+"""The workers' faust consumer commits past the offsets transactions leave without records,
+and reads a partition again when offsets at its head stay unacked.
+
+The consumer is built without a broker: these are its offset bookkeeping methods, driven the
+way faust's fetch loop drives them (a gap noted for the offsets skipped between two records
+read, an ack per record processed)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+from weakref import WeakSet
+
+import pytest
+from faust.types import TP
+from intervaltree import IntervalTree
+
+from zw_shared.adapters import faust_app
+from zw_shared.adapters.faust_app import HEAD_STALLS_BEFORE_REWIND, _ReadCommittedConsumer
+
+pytestmark = pytest.mark.unit
+
+PARTITION = TP("waste.flow-events.v1", 0)
+
+
+class _Thread:
+    def __init__(self) -> None:
+        self.seeks: list[tuple[TP, int]] = []
+
+    def seek(self, tp: TP, offset: int) -> None:
+        self.seeks.append((tp, offset))
+
+
+class _Message:
+    def __init__(self, tp: TP, offset: int) -> None:
+        self.tp, self.offset = tp, offset
+
+
+def _consumer(committed: int | None = None) -> Any:
+    consumer: Any = object.__new__(_ReadCommittedConsumer)
+    consumer._acked = defaultdict(list)
+    consumer._acked_index = defaultdict(set)
+    consumer._gap = defaultdict(IntervalTree)
+    consumer._committed_offset = defaultdict(lambda: None)
+    consumer._read_offset = defaultdict(lambda: None)
+    consumer._unacked_messages = WeakSet()
+    consumer._thread = _Thread()
+    if committed is not None:
+        consumer._committed_offset[PARTITION] = committed
+        consumer._read_offset[PARTITION] = committed
+    return consumer
+
+
+async def _read_and_ack(consumer: Any, offsets: list[int]) -> None:
+    """What faust's fetch loop and the agent do for records read at ``offsets``."""
+    for offset in offsets:
+        last = consumer._read_offset[PARTITION]
+        if last and offset - last > 1:
+            await consumer._add_gap(PARTITION, last + 1, offset)
+        consumer._read_offset[PARTITION] = offset
+        consumer._acked_index[PARTITION].add(offset)
+        consumer._acked[PARTITION].append(offset)
+
+
+def _ack(consumer: Any, offsets: list[int]) -> None:
+    """Records acked with nothing noted about the offsets before them."""
+    for offset in offsets:
+        consumer._acked_index[PARTITION].add(offset)
+        consumer._acked[PARTITION].append(offset)
+
+
+async def test_one_commit_passes_every_transaction_marker_among_the_acked_records() -> None:
+    consumer = _consumer(committed=10)
+    # one record per transaction: a commit marker after each
+    await _read_and_ack(consumer, [10, 12, 14, 16, 18])
+
+    assert consumer._new_offset(PARTITION) == 19
+
+
+async def test_an_aborted_transaction_between_records_is_committed_past() -> None:
+    consumer = _consumer(committed=10)
+    await _read_and_ack(consumer, [10, 11, 17, 18])  # 12..16: aborted records and markers
+
+    assert consumer._new_offset(PARTITION) == 19
+
+
+def test_offsets_missing_at_the_head_make_the_partition_read_again() -> None:
+    consumer = _consumer(committed=89)
+    _ack(consumer, [91, 92, 93])  # 89 and 90 were never acked nor noted as a gap
+    consumer._read_offset[PARTITION] = 93
+
+    for _ in range(HEAD_STALLS_BEFORE_REWIND - 1):
+        assert consumer._new_offset(PARTITION) is None
+    assert consumer._thread.seeks == []
+    assert consumer._new_offset(PARTITION) is None
+
+    assert consumer._thread.seeks == [(PARTITION, 89)]
+    assert consumer._read_offset[PARTITION] == 89
+
+
+def test_a_record_still_in_flight_below_the_head_is_waited_for() -> None:
+    consumer = _consumer(committed=89)
+    _ack(consumer, [91, 92])
+    in_flight = _Message(PARTITION, 90)
+    consumer._unacked_messages.add(in_flight)
+
+    for _ in range(HEAD_STALLS_BEFORE_REWIND + 2):
+        assert consumer._new_offset(PARTITION) is None
+
+    assert consumer._thread.seeks == []
+
+
+def test_the_stall_count_starts_again_when_the_head_moves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(faust_app, "HEAD_STALLS_BEFORE_REWIND", 2)
+    consumer = _consumer(committed=89)
+    _ack(consumer, [92, 93])
+    assert consumer._new_offset(PARTITION) is None
+    consumer._committed_offset[PARTITION] = 90  # another route moved the committed offset
+
+    assert consumer._new_offset(PARTITION) is None
+    assert consumer._thread.seeks == []
