@@ -3,13 +3,20 @@ WARNING and above (the tail): the processes' log files do not outlive a CI machi
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import time
 from collections.abc import Generator
 from pathlib import Path
 
 import pytest
 from faults_support import RUNNING
 
+from zw_shared.task_dump import MARKER
+
 SHOWN_LINES = 40
+DUMP_WAIT_S = 1.5
 LEVELS = ("[WARNING]", "[ERROR]", "[CRITICAL]", " WARNING ", " ERROR ", " CRITICAL ", "Traceback")
 
 
@@ -18,8 +25,19 @@ def _tail(path: str) -> str:
         lines = Path(path).read_text(errors="replace").splitlines()
     except OSError as exc:
         return f"(cannot read {path}: {exc})"
+    dump = _task_dump(lines)
     notable = [line[:400] for line in lines if any(level in line for level in LEVELS)]
-    return "\n".join(notable[-SHOWN_LINES:]) or "(nothing at WARNING or above)"
+    return "\n".join(notable[-SHOWN_LINES:] + dump) or "(nothing at WARNING or above)"
+
+
+def _task_dump(lines: list[str]) -> list[str]:
+    """The last asyncio task dump a worker logged (see zw_shared.task_dump), whole."""
+    begins = [n for n, line in enumerate(lines) if f"{MARKER} (" in line]
+    if not begins:
+        return []
+    dump = lines[begins[-1] :]
+    ends = [n for n, line in enumerate(dump) if line.startswith(f"{MARKER} ends")]
+    return dump[: ends[0] + 1] if ends else dump
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -30,6 +48,13 @@ def pytest_runtest_makereport(
     report = outcome.get_result()
     if report.when != "call" or not report.failed:
         return
+    # the scoring worker logs its asyncio tasks' stacks (the others would stop on SIGUSR1)
+    workers = [s.process for s in RUNNING.values() if s.name == "scoring-worker" and s.process]
+    for process in workers:
+        with contextlib.suppress(OSError, AssertionError):  # gone: its log says why
+            os.kill(process.pid, signal.SIGUSR1)
+    if workers:
+        time.sleep(DUMP_WAIT_S)
     for name, service in RUNNING.items():
         if service.process is not None:
             path = service.process.log_path

@@ -3,10 +3,12 @@
 Run: ``scoring-worker`` (console script), configured from the environment
 (KAFKA_BOOTSTRAP_SERVERS, TOPIC_PREFIX, SCORING_APP_ID, WORKER_WEB_PORT, ...; see
 ``scoring.settings``). Serves /healthz, /readyz and /metrics on WORKER_WEB_PORT.
+``kill -USR1 <pid>`` logs the stack of every asyncio task (``zw_shared.task_dump``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 
@@ -15,6 +17,7 @@ import faust
 from scoring.adapters.indicator_config import IndicatorSystemError
 from scoring.bootstrap import build_worker, prepare_worker
 from scoring.settings import ScoringSettings
+from zw_shared import task_dump
 
 
 def main() -> None:
@@ -26,6 +29,11 @@ def main() -> None:
         logging.getLogger("scoring.worker").error("cannot start: %s", exc)
         sys.exit(2)
     prepare_worker(settings, app)
+
+    async def dump_tasks_on_sigusr1() -> None:
+        task_dump.install(asyncio.get_running_loop())
+
+    app.task(dump_tasks_on_sigusr1)
     worker = faust.Worker(app, loglevel=settings.log_level, redirect_stdouts=False)
     # faust's terminal spinner puts the root logger at DEBUG when the level is WARNING or
     # above, so that every library's debug record is built (and then dropped): costly.
