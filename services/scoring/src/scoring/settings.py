@@ -57,6 +57,9 @@ class ScoringSettings(KafkaSettings):
     # The API's reader of the totals topic: how long one fetch waits, and how many records.
     view_poll_timeout_ms: int = Field(default=500, ge=10, le=30_000)
     view_max_records: int = Field(default=5_000, ge=1, le=100_000)
+    # A manifest whose shipper the worker's facility registry does not know waits at most
+    # this long for the registry to read its topic to the end (the facility may be new).
+    registry_read_timeout_s: float = Field(default=5.0, gt=0, le=300)
     # Live updates (GET /v1/events/stream): changes queued per client before it is told to
     # resync, clients at most, the keep-alive ping, and how long one send may take before
     # the client is dropped.

@@ -36,6 +36,7 @@ UNREADABLE = Counter(
     ["topic"],
 )
 RETRY_DELAY_MAX_S = 5.0
+READ_TO_NOW_POLL_S = 0.02
 
 
 P = TypeVar("P", bound=EventPayload)
@@ -89,6 +90,7 @@ class CompactedView(Generic[P]):
         self.store = store
         self._caught_up = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._consumer: AIOKafkaConsumer | None = None  # while following the topic
         self._listeners: list[Callable[[str, P | None], None]] = []
 
     def subscribe(self, listener: Callable[[str, P | None], None]) -> None:
@@ -102,6 +104,25 @@ class CompactedView(Generic[P]):
 
     async def wait_caught_up(self) -> None:
         await self._caught_up.wait()
+
+    async def read_to_now(self, timeout_s: float) -> bool:
+        """Waits until the view has applied every record on its topic now (not only those
+        there when it started); False if it has not within ``timeout_s``, or has no
+        broker. For a reader that finds a key missing that may have just been written."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                await self.wait_caught_up()
+                consumer = self._consumer
+                if consumer is None:
+                    return False
+                targets = await consumer.end_offsets(list(consumer.assignment()))
+                while not await _reached(consumer, targets):
+                    await asyncio.sleep(READ_TO_NOW_POLL_S)
+                    if self._consumer is not consumer:  # it lost the broker and restarted
+                        return False
+                return True
+        except (TimeoutError, KafkaError, OSError):
+            return False
 
     async def run(self) -> None:
         """Follows the topic until cancelled (for a host that runs tasks, such as faust)."""
@@ -138,6 +159,7 @@ class CompactedView(Generic[P]):
         )
         await consumer.start()
         try:
+            self._consumer = consumer
             partitions = await self._partitions()
             consumer.assign(partitions)
             await consumer.seek_to_beginning(*partitions)
@@ -148,6 +170,7 @@ class CompactedView(Generic[P]):
                     log.info("view of %s caught up", self._topic)
                     self._caught_up.set()
         finally:
+            self._consumer = None
             await consumer.stop()
 
     async def _partitions(self) -> list[TopicPartition]:

@@ -34,6 +34,7 @@ from scoring.entrypoints.totals_agent import ScoringAgents
 from scoring.handlers import Applied, Refused, month_flows_updated
 from scoring.manifest_handlers import (
     CellOf,
+    Folded,
     ManifestFolder,
     count_contribution,
     manifest_facts_changed,
@@ -81,6 +82,10 @@ class HazardousAgents:
             metrics.MANIFEST_EVENTS.labels("ignored").inc()
             return
         outcome, contribution = self.folder.fold(manifest_event, envelope.id)
+        if contribution is None and await self._shipper_may_be_new(manifest_event.manifest_no):
+            # folding is idempotent: the event again, now that the registry is read to now
+            refolded, contribution = self.folder.fold(manifest_event, envelope.id)
+            outcome = Folded.FOLDED if contribution is not None else refolded
         metrics.MANIFEST_EVENTS.labels(outcome.value).inc()
         if contribution is None:
             log.info("manifest %s: shipper not a registered facility", manifest_event.manifest_no)
@@ -125,6 +130,14 @@ class HazardousAgents:
             records.append((topic, None, key.encode(), update.to_bytes()))
             scoring.scores.mark_month(month, envelope.id, envelope.time)
         return await scoring.sender.send_all(records)
+
+    async def _shipper_may_be_new(self, manifest_no: str) -> bool:
+        """A manifest whose shipper the registry does not know: the facility may have been
+        registered just before it shipped, after the registry last read. Reads the registry
+        to its end now; True if it did and may know the shipper since."""
+        if self.folder.record(manifest_no).shipper_id is None:
+            return False
+        return await self._facilities.read_to_now(self._settings.registry_read_timeout_s)
 
     async def _registry_read(self) -> None:
         """Waits until the facility registry was read to its end, so that the first
