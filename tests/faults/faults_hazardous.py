@@ -97,9 +97,9 @@ class ManifestRun:
                 lambda: self.api.post(path, json=body, headers=headers), self.deadline
             )
             self.attempts += attempts
-            # The manifest was drafted (201): "no manifest" is a lost write, or one not yet
-            # visible again after a restart. Counted (the test fails on it), then retried to
-            # tell the two apart.
+            # The manifest was drafted (201): "no manifest" is a lost write, or one the node
+            # reports as unknown while a restarted worker restores it (it must answer 503).
+            # Counted (the test fails on it), then retried to tell the two apart.
             if answer.status_code != 404 or step == "draft" or time.monotonic() > self.deadline:
                 return ok(answer, 201 if step == "draft" else 200)
             self.not_found.append(f"{step} {path}: {answer.text}")

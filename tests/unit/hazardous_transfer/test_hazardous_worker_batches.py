@@ -12,7 +12,7 @@ from typing import Any, cast
 import faust
 from hazardous_builders import approval, details
 
-from hazardous_transfer.adapters.tables import TABLE_NAMES, Tables
+from hazardous_transfer.adapters.tables import TABLE_NAMES, Change, Tables
 from hazardous_transfer.adapters.transfer_worker import SOURCE_HEADER, Headers, TransferWorker
 from hazardous_transfer.adapters.verdicts import VerdictListener
 from hazardous_transfer.domain.approval_ledger import ApprovalLedger
@@ -58,8 +58,18 @@ class Broker:
         return [value for name, _, value, _ in self.sent if name == topic]
 
 
+class LoggedTables(Tables):
+    """Notes in the broker's log when the tables' changes were acknowledged."""
+
+    broker_log: list[str]
+
+    async def settle(self, changes: list[Change]) -> None:
+        self.broker_log.append("table changes acknowledged")
+
+
 def worker(broker: Broker) -> tuple[TransferWorker, Tables]:
-    tables = Tables({name: {} for name in TABLE_NAMES}, cast(faust.App, None), _warm=True)
+    tables = LoggedTables({name: {} for name in TABLE_NAMES}, cast(faust.App, None), _warm=True)
+    tables.broker_log = broker.log
     node = TransferWorker(tables, TOPICS, broker.send, TransferPolicy(), frozenset({"32"}), "js")
     return node, tables
 
@@ -90,6 +100,7 @@ async def test_a_batch_is_answered_in_one_record_per_node_after_its_events_were_
     broker = Broker()
     node, tables = worker(broker)
     await node.on_commands([apply("TA-1", "js"), apply("TA-2", "sh"), apply("TA-3", "js")])
+    await node.answered()
     verdicts = answers(broker)
     assert {n: [v.record_id for v in vs] for n, vs in verdicts.items()} == {
         "js": ["TA-1", "TA-3"],
@@ -103,10 +114,50 @@ async def test_a_batch_is_answered_in_one_record_per_node_after_its_events_were_
     }  # fmt: skip
 
 
+async def test_a_batch_is_answered_only_once_its_table_changes_are_on_the_broker() -> None:
+    # a worker killed after answering restores the records it reported as recorded
+    broker = Broker()
+    node, _ = worker(broker)
+    await node.on_commands([apply("TA-1", "js"), apply("TA-2", "js")])
+    await node.answered()
+    assert broker.log == [
+        "sent to events", "sent to events", "acknowledged", "acknowledged",
+        "table changes acknowledged", "sent to results",
+    ]  # fmt: skip
+
+
+class SlowTables(LoggedTables):
+    """The first batch's table changes are acknowledged only when ``release`` is set."""
+
+    release: asyncio.Event
+    calls = 0
+
+    async def settle(self, changes: list[Change]) -> None:
+        self.calls += 1
+        if self.calls == 1:
+            await self.release.wait()
+        await super().settle(changes)
+
+
+async def test_a_later_batch_waits_for_the_answers_of_an_earlier_one() -> None:
+    broker = Broker()
+    tables = SlowTables({name: {} for name in TABLE_NAMES}, cast(faust.App, None), _warm=True)
+    tables.broker_log, tables.release = broker.log, asyncio.Event()
+    node = TransferWorker(tables, TOPICS, broker.send, TransferPolicy(), frozenset({"32"}), "js")
+    await node.on_commands([apply("TA-1", "js")])
+    await node.on_commands([apply("TA-2", "sh")])  # decided while the first batch waits
+    await asyncio.sleep(0.01)
+    assert broker.on("results") == [], "answered before the changes were on the broker"
+    tables.release.set()
+    await node.answered()
+    assert list(answers(broker)) == ["js", "sh"]
+
+
 async def test_a_batch_whose_events_the_broker_refuses_records_nothing_and_answers_503() -> None:
     broker = Broker(refuse_events=True)
     node, tables = worker(broker)
     await node.on_commands([apply("TA-1", "js"), apply("TA-2", "js")])
+    await node.answered()
     (verdicts,) = answers(broker).values()
     assert [(v.accepted, v.http_status) for v in verdicts] == [(False, 503), (False, 503)]
     assert tables.records().all_applications() == []

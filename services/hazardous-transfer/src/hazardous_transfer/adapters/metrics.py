@@ -41,6 +41,10 @@ COMMAND_BATCH_SIZE = Histogram(
 DEADLINE_SWEEP_FAILURES = Counter(
     "hazardous_deadline_sweep_failures_total", "Deadline sweeps that recorded nothing"
 )
+VERDICTS_NOT_SENT = Counter(
+    "hazardous_verdicts_not_sent_total",
+    "Commands recorded whose verdicts could not be sent (their APIs answer 504; retried)",
+)
 
 
 class OverdueManifests(Collector):

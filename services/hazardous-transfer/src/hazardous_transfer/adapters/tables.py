@@ -1,17 +1,63 @@
 """The node's records in faust tables (memory store, changelogged in Kafka: a restarted
-worker recovers them from the changelog topics before it answers /readyz)."""
+worker recovers them from the changelog topics before it answers /readyz).
+
+A command is answered only once its table changes are on the broker (:meth:`Tables.durable`):
+faust sends a table's changelog records in the background, so a worker killed right after
+answering could otherwise restart without a record it had reported as recorded."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 import faust
+from faust.types import FutureMessage
 
 from hazardous_transfer.service.records import Records
 from hazardous_transfer.service.staging import Overlay
 
+log = logging.getLogger(__name__)
 TABLE_NAMES = ("applications", "manifests", "ledgers", "counters")
+
+
+class AckedTable(faust.Table[str, Any]):
+    """A table that keeps, per key, the future of the last changelog record it sent until
+    :meth:`Tables.take_unacked` takes it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unacked: dict[Any, FutureMessage] = {}
+
+    def send_changelog(self, *args: Any, **kwargs: Any) -> FutureMessage:
+        future: FutureMessage = super().send_changelog(*args, **kwargs)
+        # args: partition, key, ...; the last record of a key carries its whole value
+        self.unacked[kwargs.get("key", args[1] if len(args) > 1 else None)] = future
+        return future
+
+    def resend(self, key: Any) -> None:
+        """The key's current value (or its deletion) to the changelog again."""
+        if key in self.data:
+            self.on_key_set(key, self.data[key])
+        else:
+            self.on_key_del(key)
+
+
+# A table change on its way to the changelog: the table, the key, its record's future.
+Change = tuple[AckedTable, Any, FutureMessage]
+
+
+async def _refused(changes: list[Change]) -> list[tuple[AckedTable, Any]]:
+    """The changes whose records the broker did not take (each awaited in turn: cheaper
+    than gathering hundreds of futures, and the wait is the slowest one's anyway)."""
+    refused: list[tuple[AckedTable, Any]] = []
+    for table, key, sent in changes:
+        try:
+            await sent
+        except Exception:  # any failure: the record is not on the broker
+            refused.append((table, key))
+    return refused
 
 
 @dataclass
@@ -19,6 +65,7 @@ class Tables:
     by_name: dict[str, Any]
     app: faust.App
     _warm: bool = False
+    retry_delay_s: float = field(default=0.2)
 
     async def warm_up(self) -> None:
         """Loads the producer's metadata of every changelog topic once: with
@@ -35,6 +82,33 @@ class Tables:
             await producer.partitions_for(name)
         self._warm = True
 
+    def take_unacked(self) -> list[Change]:
+        """The table changes sent since the last call, whose acknowledgements are pending."""
+        changes: list[Change] = []
+        for table in self.by_name.values():
+            if isinstance(table, AckedTable):  # plain mappings (unit tests) send nothing
+                changes += [(table, key, sent) for key, sent in table.unacked.items()]
+                table.unacked = {}
+        return changes
+
+    async def settle(self, changes: list[Change]) -> None:
+        """Returns once the broker acknowledged every one of ``changes``; a change whose
+        record the broker did not take is sent again (the key's current value), until it
+        is taken (the broker may be away: the commands waiting meanwhile are answered after
+        it, or time out and are retried)."""
+        delay = self.retry_delay_s
+        while failed := await _refused(changes):
+            log.warning("%d table changes not on the broker; sending them again", len(failed))
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+            for table, key in failed:
+                table.resend(key)
+            changes = [(t, k, t.unacked.pop(k)) for t, k in failed if k in t.unacked]
+
+    async def durable(self) -> None:
+        """Returns once the broker acknowledged every table change made so far."""
+        await self.settle(self.take_unacked())
+
     def records(self) -> Records:
         """Reads and writes straight to the tables."""
         return Records(*(self.by_name[name] for name in TABLE_NAMES))
@@ -49,12 +123,16 @@ def create_tables(app: faust.App) -> Tables:
     # use_partitioner: a table key goes to the changelog partition its hash picks, so the
     # tables can be written outside a stream too (the deadline timer).
     tables = {
-        name: app.Table(
-            name,
-            default=None,
-            key_type=str,  # values: JSON objects (the app's default value serializer)
-            use_partitioner=True,
-            help=f"hazardous-transfer {name}",
+        name: app.tables.add(
+            AckedTable(
+                app,
+                name=name,
+                default=None,
+                key_type=str,  # values: JSON objects (the app's default value serializer)
+                use_partitioner=True,
+                beacon=app.tables.beacon,
+                help=f"hazardous-transfer {name}",
+            )
         )
         for name in TABLE_NAMES
     }

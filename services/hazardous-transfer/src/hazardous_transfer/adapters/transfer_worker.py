@@ -5,7 +5,8 @@ copied. Nothing read is dropped silently: what cannot be read goes to the dead l
 
 Work is per batch: the events of all the batch's commands are sent together and their
 acknowledgements awaited once, each touched record is written to its table (and changelog)
-once, and the verdicts go back in one record per waiting node."""
+once, and once the broker acknowledged those changelog records the verdicts go back in one
+record per waiting node."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hazardous_transfer.adapters import metrics
-from hazardous_transfer.adapters.tables import Tables
+from hazardous_transfer.adapters.tables import Change, Tables
 from hazardous_transfer.domain.errors import DomainError
 from hazardous_transfer.domain.policy import TransferPolicy
 from hazardous_transfer.service.deadlines import overdue
@@ -77,11 +78,14 @@ class TransferWorker:
         self.source_header = [(SOURCE_HEADER, self.source.encode())]
         # One decision at a time: the command agent and the deadline timer share records.
         self.lock = asyncio.Lock()
+        # The answers of the last batch decided (they wait for its table changes).
+        self._answering: asyncio.Task[None] | None = None
 
     async def on_commands(self, batch: list[tuple[bytes, str]]) -> None:
         """Decides a batch of commands in order, each seeing the ones before, publishes all
-        their events, waits for every acknowledgement once, then commits the records and
-        answers: the broker's round trip is paid once per batch, not per command."""
+        their events, waits for every acknowledgement once, then commits the records; the
+        answers go out once their changelog records are acknowledged: the broker's round
+        trips are paid once per batch, not per command."""
         commands = [cmd for raw, where in batch if (cmd := await self._read(raw, where))]
         owned = [cmd for cmd in commands if cmd.owner_province in self.served]
         if not owned:
@@ -90,9 +94,32 @@ class TransferWorker:
         await self.tables.warm_up()
         async with self.lock:
             decisions = await self._decide_and_publish(owned)
-        await self._answer(decisions)
+            changes = self.tables.take_unacked()
+        # Answered only once the changes are on the broker (and those of every batch
+        # before): an answered command survives a restart. Meanwhile the next batch is
+        # decided: the wait for the changelog overlaps it.
+        self._answering = asyncio.create_task(
+            self._answer_when_durable(self._answering, changes, decisions)
+        )
         metrics.COMMAND_BATCH_SECONDS.observe(time.perf_counter() - began)
         metrics.COMMAND_BATCH_SIZE.observe(len(owned))
+
+    async def answered(self) -> None:
+        """Returns once every batch decided so far was answered."""
+        if self._answering is not None:
+            await asyncio.shield(self._answering)
+
+    async def _answer_when_durable(
+        self, before: asyncio.Task[None] | None, changes: list[Change], decisions: list[Decision]
+    ) -> None:
+        try:
+            if before is not None:
+                await asyncio.shield(before)
+            await self.tables.settle(changes)
+            await self._answer(decisions)
+        except Exception:  # the API times out (504) and the client retries: logged, counted
+            log.exception("the verdicts of %d commands could not be sent", len(decisions))
+            metrics.VERDICTS_NOT_SENT.inc(len(decisions))
 
     async def _read(self, raw: bytes, where: str) -> TransferCommandIssued | None:
         try:

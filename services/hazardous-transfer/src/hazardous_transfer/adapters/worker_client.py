@@ -18,6 +18,7 @@ class WorkerUnreachable(RuntimeError):
 class WorkerAnswer:
     status: int
     body: bytes
+    retry_after: str | None = None  # the worker's Retry-After (it is restoring its records)
 
 
 class WorkerClient:
@@ -43,6 +44,7 @@ class WorkerClient:
         query = {k: str(v) for k, v in (params or {}).items()}
         try:
             async with self._session.get(self._base_url + path, params=query) as response:
-                return WorkerAnswer(response.status, await response.read())
+                body = await response.read()
+                return WorkerAnswer(response.status, body, response.headers.get("Retry-After"))
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise WorkerUnreachable(repr(exc)) from None

@@ -26,6 +26,7 @@ from zw_shared.contracts.hazardous_commands import CommandName, TransferCommandI
 from zw_shared.topics import HAZARDOUS_COMMANDS
 
 Scoping = Callable[[Document], Scope]
+RETRY_SOON = {"Retry-After": "1"}
 
 
 class Verdict(BaseModel):
@@ -127,9 +128,12 @@ async def _from_worker(deps: ApiDeps, path: str, params: dict[str, Any] | None) 
     try:
         answer = await deps.worker.get(path, params=params)
     except WorkerUnreachable as exc:
-        raise HTTPException(503, f"the node's worker does not answer: {exc}") from None
+        detail = f"the node's worker does not answer: {exc}"
+        raise HTTPException(503, detail, RETRY_SOON) from None
     if answer.status != 200:
-        raise HTTPException(answer.status, _detail(answer.body))
+        # 503 while the worker restores its records: "not found" would not be the truth yet
+        retry = {"Retry-After": answer.retry_after} if answer.retry_after else None
+        raise HTTPException(answer.status, _detail(answer.body), retry)
     return answer
 
 
