@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any, cast
 
@@ -38,6 +39,8 @@ from zw_shared.topics import (
     WASTE_FLOW_EVENTS,
 )
 
+log = logging.getLogger(__name__)
+
 
 def build_worker(settings: ScoringSettings) -> faust.App:
     app = create_worker_app(settings)
@@ -64,6 +67,10 @@ def build_worker(settings: ScoringSettings) -> faust.App:
         except NotReady:  # the worker is stopping: its producer is gone
             return
         rebuild_index(agents.stores, owns)
+        try:  # a batch cut short by a crash: totals and months derived from the ledger
+            await agents.repair(owns)
+        except Exception:  # the rebalance goes on; the next one tries again
+            log.exception("could not check the cells' totals against their ledger")
         scores.mark_all("rebalance")  # what was due when a worker stopped is due again
 
     app.task(publish_scores)

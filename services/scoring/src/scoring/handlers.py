@@ -155,11 +155,13 @@ class FlowLedger:
             return self._unchanged(assessment.cell_id)
         day = assessment.occurred_at.astimezone(self._zone).date()
         month = Period.containing(PeriodKind.MONTH, day)
-        flows = self._month(assessment.cell_id, month)
-        for fact, amount in facts_of(assessment).items():
-            flows = flows.with_fact(fact, amount)
+        facts = facts_of(assessment)
+        flows = self._month(assessment.cell_id, month).with_facts(facts)
         self._put_month(flows)
-        self._put_entry(key, {"cell_id": assessment.cell_id, "assessment": month.key})
+        entry: dict[str, Any] = {"cell_id": assessment.cell_id, "assessment": month.key}
+        # what it contributed, so that totals and months can be derived from the ledger
+        entry["facts"] = {fact.value: amount for fact, amount in sorted(facts.items())}
+        self._put_entry(key, entry)
         return Applied(Outcome.ASSESSED, self._totals(assessment.cell_id), (flows,))
 
     def _counted(self, key: str, cell_id: str, verb: str) -> CountedFlow:

@@ -35,3 +35,8 @@ SCORES_DUE = Gauge(
 SCORES_PUBLISHED = Counter(
     "scoring_scores_published_total", "Scores published to the compacted scores topic"
 )
+REPAIRED_CELLS = Counter(
+    "scoring_repaired_cells_total",
+    "Cells whose totals or months, restored after a rebalance, differed from what their "
+    "ledger entries add up to (a batch cut short by a crash) and were written again",
+)

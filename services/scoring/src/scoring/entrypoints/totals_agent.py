@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import faust
@@ -49,8 +51,10 @@ from scoring.handlers import (
     FlowLedger,
     Refused,
     Stores,
+    month_key,
     totals_data,
 )
+from scoring.reconcile import Repair, repairs
 from scoring.settings import ScoringSettings
 from zw_shared.contracts.envelope import CloudEvent
 from zw_shared.contracts.scoring import CellPeriodFlowsUpdated, CellTotalsUpdated
@@ -152,6 +156,54 @@ class ScoringAgents:
         assigned = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic}
         partition = await self.sender.partitioner(topic)
         return lambda cell_id: partition(cell_id.encode()) in assigned
+
+    async def repair(self, owns: Callable[[str], bool]) -> int:
+        """Derives the totals and months of the worker's cells from the ledger again, and
+        writes and publishes those that differ (see :mod:`scoring.reconcile`); returns how
+        many cells it repaired."""
+        partition = await self.sender.partitioner(self.source.get_topic_name())
+        settings = self._settings
+        async with self.write_lock:
+            found = repairs(self.stores, owns, settings.zone, settings.on_time_within)
+            if not found:
+                return 0
+            now, repair_id = datetime.now(UTC), f"repair/{uuid.uuid4()}"
+            records: list[Record] = []
+            for repair in found:
+                self._partition.current = partition(repair.cell_id.encode())
+                try:
+                    records += self._write_repair(repair, repair_id, now)
+                finally:
+                    self._partition.current = None
+            sent = await self.sender.send_all([*self._partition.take_pending(), *records])
+        await asyncio.gather(*sent)
+        metrics.REPAIRED_CELLS.inc(len(found))
+        log.warning(
+            "%d cells' totals or months differed from their ledger (a batch cut short by a "
+            "crash); repaired: %s", len(found), ", ".join(r.cell_id for r in found[:20]),
+        )  # fmt: skip
+        return len(found)
+
+    def _write_repair(self, repair: Repair, repair_id: str, now: datetime) -> list[Record]:
+        cell_id, source = repair.cell_id, self._settings.event_source
+        records: list[Record] = []
+        if repair.totals is not None:
+            self.stores.totals[cell_id] = repair.totals.to_state()
+            value = envelope_bytes(
+                CellTotalsUpdated, totals_data(repair.totals), event_id=f"{cell_id}/{repair_id}",
+                source=source, time=now, subject=cell_id,
+            )  # fmt: skip
+            records.append((self.totals_topic.get_topic_name(), None, cell_id.encode(), value))
+        for month in repair.months:
+            state = month.to_state()
+            self.stores.months[month_key(cell_id, month.period)] = state
+            value = envelope_bytes(
+                CellPeriodFlowsUpdated, state, event_id=f"{repair_id}/{month.period.key}",
+                source=source, time=now, subject=cell_id,
+            )  # fmt: skip
+            key = f"{cell_id}/{month.period.key}".encode()
+            records.append((self.months_topic.get_topic_name(), None, key, value))
+        return records
 
     async def send_scores(self, records: list[tuple[bytes, bytes]]) -> list[Awaitable[Any]]:
         """Queues scores for sending; returns the broker's acknowledgements to wait for."""
