@@ -31,6 +31,22 @@ class _Thread:
         self.seeks.append((tp, offset))
 
 
+class _Topics:
+    def acks_enabled_for(self, topic: str) -> bool:
+        return not topic.endswith("-changelog")
+
+
+class _FlowControl:
+    def is_active(self) -> bool:
+        return True
+
+
+class _App:
+    topics = _Topics()
+    flow_control = _FlowControl()
+    consumer_generation_id = 1
+
+
 class _Message:
     def __init__(self, tp: TP, offset: int) -> None:
         self.tp, self.offset = tp, offset
@@ -45,6 +61,8 @@ def _consumer(committed: int | None = None) -> Any:
     consumer._read_offset = defaultdict(lambda: None)
     consumer._unacked_messages = WeakSet()
     consumer._thread = _Thread()
+    consumer._paused_partitions = set()
+    consumer.app, consumer.flow_active = _App(), True
     if committed is not None:
         consumer._committed_offset[PARTITION] = committed
         consumer._read_offset[PARTITION] = committed
@@ -121,3 +139,22 @@ def test_the_stall_count_starts_again_when_the_head_moves(
 
     assert consumer._new_offset(PARTITION) is None
     assert consumer._thread.seeks == []
+
+
+def test_records_read_and_dropped_before_any_ack_make_the_partition_read_again() -> None:
+    consumer = _consumer(committed=64)
+    consumer._read_offset[PARTITION] = 70  # taken up to 70, none acked, none in flight
+
+    for _ in range(HEAD_STALLS_BEFORE_REWIND):
+        assert PARTITION in set(consumer._filter_tps_with_pending_acks())
+        assert consumer._new_offset(PARTITION) is None
+
+    assert consumer._thread.seeks == [(PARTITION, 64)]
+
+
+def test_a_partition_just_seeked_to_its_committed_offset_is_not_a_stall() -> None:
+    consumer = _consumer(committed=64)  # faust sets the read offset to the committed one
+    changelog = TP("scoring-cell-totals-changelog", 0)
+    consumer._committed_offset[changelog], consumer._read_offset[changelog] = 3, 90
+
+    assert set(consumer._filter_tps_with_pending_acks()) == set()

@@ -11,6 +11,7 @@ and changes just the isolation level of the worker's consumer.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import faust
@@ -68,6 +69,24 @@ class _ReadCommittedConsumer(faust_aiokafka.Consumer):
             self._zw_stalls = {}
             return self._zw_stalls
 
+    def _filter_tps_with_pending_acks(self, topics: Any = None) -> Iterator[TP]:
+        # Also the partitions read past their committed offset with nothing acked: a record
+        # taken and dropped before any ack leaves no trace among the acked offsets.
+        pending = list(super()._filter_tps_with_pending_acks(topics))
+        for tp in [tp for tp in list(self._read_offset) if tp not in pending]:
+            wanted = topics is None or tp in topics or tp.topic in topics
+            if wanted and self._read_past_committed(tp) is not None:
+                pending.append(tp)
+        return iter(pending)
+
+    def _read_past_committed(self, tp: TP) -> tuple[int, int] | None:
+        """(committed, last read) of a partition whose agents take acks, read past its
+        committed offset; None otherwise."""
+        read, committed = self._read_offset.get(tp), self._committed_offset.get(tp)
+        if read is None or committed is None or read <= committed:
+            return None
+        return (committed, read) if self.app.topics.acks_enabled_for(tp.topic) else None
+
     def _watch_head(self, tp: TP) -> None:
         """faust commits nothing more on a partition whose acked offsets start more than one
         past its committed offset, and waits for the missing ones forever. They are either a
@@ -78,23 +97,29 @@ class _ReadCommittedConsumer(faust_aiokafka.Consumer):
         idempotent, as after a restart) and the missing offsets are acked or noted as gaps."""
         acked, committed = self._acked.get(tp), self._committed_offset.get(tp)
         stalls = self._head_stalls()
-        if not acked or committed is None or min(acked) - committed <= 1:
+        if acked and committed is not None and min(acked) - committed > 1:
+            head = (committed, min(acked))
+        elif not acked and (read := self._read_past_committed(tp)) is not None:
+            head = (read[0], read[1] + 1)  # records read, none acked
+        else:
             stalls.pop(tp, None)
             return
-        head = (committed, min(acked))
         seen, count = stalls.get(tp, (head, 0))
         count = count + 1 if seen == head else 1
         stalls[tp] = (head, count)
         in_flight = any(m.tp == tp and m.offset < head[1] for m in list(self._unacked_messages))
         if count < HEAD_STALLS_BEFORE_REWIND or in_flight:
             return
+        app: Any = self.app
         log.warning(
-            "%s: offsets %d..%d never acked over %d commits; reading it again from %d",
-            tp, committed, head[1] - 1, count, committed,
+            "%s: offsets %d..%d never acked over %d commits; reading it again from %d "
+            "(flow control active: %s, consumer flow active: %s, paused: %s, generation %s)",
+            tp, head[0], head[1] - 1, count, head[0], app.flow_control.is_active(),
+            self.flow_active, tp in self._paused_partitions, app.consumer_generation_id,
         )  # fmt: skip
         stalls.pop(tp, None)
-        self._thread.seek(tp, committed)
-        self._read_offset[tp] = committed
+        self._thread.seek(tp, head[0])
+        self._read_offset[tp] = head[0]
 
 
 class _ReadCommittedTransport(faust_aiokafka.Transport):
