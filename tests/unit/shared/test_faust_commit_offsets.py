@@ -37,14 +37,20 @@ class _Topics:
 
 
 class _FlowControl:
+    def __init__(self, active: bool = True) -> None:
+        self.active = active
+
     def is_active(self) -> bool:
-        return True
+        return self.active
+
+    def resume(self) -> None:
+        self.active = True
 
 
 class _App:
-    topics = _Topics()
-    flow_control = _FlowControl()
-    consumer_generation_id = 1
+    def __init__(self) -> None:
+        self.topics, self.flow_control = _Topics(), _FlowControl()
+        self.consumer_generation_id, self.rebalancing = 1, False
 
 
 class _Message:
@@ -158,3 +164,19 @@ def test_a_partition_just_seeked_to_its_committed_offset_is_not_a_stall() -> Non
     consumer._committed_offset[changelog], consumer._read_offset[changelog] = 3, 90
 
     assert set(consumer._filter_tps_with_pending_acks()) == set()
+
+
+def test_a_rewind_out_of_a_rebalance_resumes_a_flow_left_suspended() -> None:
+    consumer = _consumer(committed=64)
+    consumer._read_offset[PARTITION] = 70
+    consumer.app.flow_control.active = False  # records taken were skipped by the streams
+    resumed: list[set[TP]] = []
+    consumer.resume_partitions = resumed.append
+    consumer._paused_partitions = {PARTITION}
+
+    for _ in range(HEAD_STALLS_BEFORE_REWIND):
+        consumer._new_offset(PARTITION)
+
+    assert consumer.app.flow_control.is_active()
+    assert resumed == [{PARTITION}]
+    assert consumer._thread.seeks == [(PARTITION, 64)]

@@ -118,8 +118,19 @@ class _ReadCommittedConsumer(faust_aiokafka.Consumer):
             self.flow_active, tp in self._paused_partitions, app.consumer_generation_id,
         )  # fmt: skip
         stalls.pop(tp, None)
+        if not app.rebalancing:  # out of a rebalance nothing may stay suspended
+            self._resume_all_of(tp)
         self._thread.seek(tp, head[0])
         self._read_offset[tp] = head[0]
+
+    def _resume_all_of(self, tp: TP) -> None:
+        app: Any = self.app
+        if not app.flow_control.is_active():
+            app.flow_control.resume()
+        if not self.flow_active:
+            self.resume_flow()
+        if tp in self._paused_partitions:
+            self.resume_partitions({tp})
 
 
 class _ReadCommittedTransport(faust_aiokafka.Transport):
