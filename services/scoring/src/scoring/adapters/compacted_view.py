@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
@@ -37,6 +38,7 @@ UNREADABLE = Counter(
 )
 RETRY_DELAY_MAX_S = 5.0
 READ_TO_NOW_POLL_S = 0.02
+CLOCK_SKEW_S = 1.0  # how far the clocks of a record's writer and this reader may differ
 
 
 P = TypeVar("P", bound=EventPayload)
@@ -75,6 +77,9 @@ class ViewConfig:
     client_id: str
     poll_timeout_ms: int
     max_records: int
+    # how long the broker holds a fetch with nothing new: also how soon the view's position
+    # moves past a transaction's commit marker, which :meth:`CompactedView.read_to_now` waits for
+    fetch_max_wait_ms: int = 100
 
 
 class CompactedView(Generic[P]):
@@ -85,6 +90,8 @@ class CompactedView(Generic[P]):
         self._client_id = config.client_id
         self._poll_timeout_ms = config.poll_timeout_ms
         self._max_records = config.max_records
+        self._fetch_max_wait_ms = config.fetch_max_wait_ms
+        self._read_to = 0.0  # wall-clock time up to which every record written was applied
         self._topic = topic
         self._type = payload_type
         self.store = store
@@ -105,21 +112,32 @@ class CompactedView(Generic[P]):
     async def wait_caught_up(self) -> None:
         await self._caught_up.wait()
 
+    async def read_to(self, written_at: float, timeout_s: float) -> bool:
+        """Waits until the view has applied every record written up to ``written_at``
+        (Unix seconds, the writer's clock; :data:`CLOCK_SKEW_S` of margin); False if it
+        has not within ``timeout_s``, or has no broker. For a reader that finds a key
+        missing that may have been written just before what it is reading."""
+        if self._read_to >= written_at + CLOCK_SKEW_S:
+            return True
+        return await self.read_to_now(timeout_s)
+
     async def read_to_now(self, timeout_s: float) -> bool:
         """Waits until the view has applied every record on its topic now (not only those
         there when it started); False if it has not within ``timeout_s``, or has no
-        broker. For a reader that finds a key missing that may have just been written."""
+        broker."""
         try:
             async with asyncio.timeout(timeout_s):
                 await self.wait_caught_up()
                 consumer = self._consumer
                 if consumer is None:
                     return False
+                started = time.time()
                 targets = await consumer.end_offsets(list(consumer.assignment()))
                 while not await _reached(consumer, targets):
                     await asyncio.sleep(READ_TO_NOW_POLL_S)
                     if self._consumer is not consumer:  # it lost the broker and restarted
                         return False
+                self._read_to = max(self._read_to, started)
                 return True
         except (TimeoutError, KafkaError, OSError):
             return False
@@ -156,6 +174,7 @@ class CompactedView(Generic[P]):
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            fetch_max_wait_ms=self._fetch_max_wait_ms,
         )
         await consumer.start()
         try:
@@ -163,11 +182,13 @@ class CompactedView(Generic[P]):
             partitions = await self._partitions()
             consumer.assign(partitions)
             await consumer.seek_to_beginning(*partitions)
+            started = time.time()
             targets = await consumer.end_offsets(partitions)
             while True:
                 await self._read_batch(consumer)
                 if not self.caught_up and await _reached(consumer, targets):
                     log.info("view of %s caught up", self._topic)
+                    self._read_to = max(self._read_to, started)
                     self._caught_up.set()
         finally:
             self._consumer = None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -82,7 +83,11 @@ class HazardousAgents:
             metrics.MANIFEST_EVENTS.labels("ignored").inc()
             return
         outcome, contribution = self.folder.fold(manifest_event, envelope.id)
-        if contribution is None and await self._shipper_may_be_new(manifest_event.manifest_no):
+        # when the event's record was written, as its producer stamped it (else: now)
+        written_at = message.timestamp or time.time()
+        if contribution is None and await self._shipper_may_be_new(
+            manifest_event.manifest_no, written_at
+        ):
             # folding is idempotent: the event again, now that the registry is read to now
             refolded, contribution = self.folder.fold(manifest_event, envelope.id)
             outcome = Folded.FOLDED if contribution is not None else refolded
@@ -131,13 +136,14 @@ class HazardousAgents:
             scoring.scores.mark_month(month, envelope.id, envelope.time)
         return await scoring.sender.send_all(records)
 
-    async def _shipper_may_be_new(self, manifest_no: str) -> bool:
+    async def _shipper_may_be_new(self, manifest_no: str, written_at: float) -> bool:
         """A manifest whose shipper the registry does not know: the facility may have been
-        registered just before it shipped, after the registry last read. Reads the registry
-        to its end now; True if it did and may know the shipper since."""
+        registered just before the manifest's event was written, after the registry last
+        read. Reads the registry up to then; True if it did and may know the shipper since."""
         if self.folder.record(manifest_no).shipper_id is None:
             return False
-        return await self._facilities.read_to_now(self._settings.registry_read_timeout_s)
+        timeout = self._settings.registry_read_timeout_s
+        return await self._facilities.read_to(written_at, timeout)
 
     async def _registry_read(self) -> None:
         """Waits until the facility registry was read to its end, so that the first
