@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
-from weakref import WeakSet
 
 import pytest
 from faust.types import TP
 from intervaltree import IntervalTree
 
 from zw_shared.adapters import faust_app
-from zw_shared.adapters.faust_app import HEAD_STALLS_BEFORE_REWIND, _ReadCommittedConsumer
+from zw_shared.adapters.faust_app import (
+    HEAD_STALLS_BEFORE_REWIND,
+    _ReadCommittedConsumer,
+    _TakenMessages,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -65,7 +68,7 @@ def _consumer(committed: int | None = None) -> Any:
     consumer._gap = defaultdict(IntervalTree)
     consumer._committed_offset = defaultdict(lambda: None)
     consumer._read_offset = defaultdict(lambda: None)
-    consumer._unacked_messages = WeakSet()
+    consumer._unacked_messages = _TakenMessages()
     consumer._thread = _Thread()
     consumer._paused_partitions = set()
     consumer.app, consumer.flow_active = _App(), True
@@ -180,3 +183,23 @@ def test_a_rewind_out_of_a_rebalance_resumes_a_flow_left_suspended() -> None:
     assert consumer.app.flow_control.is_active()
     assert resumed == [{PARTITION}]
     assert consumer._thread.seeks == [(PARTITION, 64)]
+
+
+def test_a_record_taken_and_never_acked_one_past_the_commit_is_not_committed_past() -> None:
+    consumer = _consumer(committed=64)
+    taken = _Message(PARTITION, 64)
+    consumer._unacked_messages.add(taken)
+    del taken  # dropped without an ack: gone from faust's weak set, not from what was taken
+    _ack(consumer, [65, 66])
+
+    for _ in range(HEAD_STALLS_BEFORE_REWIND):
+        assert consumer._new_offset(PARTITION) is None
+
+    assert consumer._thread.seeks == [(PARTITION, 64)]
+
+
+async def test_a_commit_marker_one_past_the_commit_is_still_committed_past() -> None:
+    consumer = _consumer(committed=64)  # 64: the marker of the transaction before
+    await _read_and_ack(consumer, [65, 66])
+
+    assert consumer._new_offset(PARTITION) == 67

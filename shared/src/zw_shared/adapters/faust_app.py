@@ -11,8 +11,10 @@ and changes just the isolation level of the worker's consumer.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
+from weakref import WeakSet
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
@@ -37,8 +39,25 @@ class _ReadCommittedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
             consumer.in_transaction = was
 
 
+class _TakenMessages(WeakSet[Any]):
+    """faust's set of the messages streams took and have not acked yet, remembering the
+    offsets taken per partition (until they are committed past)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.taken: defaultdict[TP, set[int]] = defaultdict(set)
+
+    def add(self, item: Any) -> None:
+        super().add(item)
+        self.taken[item.tp].add(item.offset)
+
+
 class _ReadCommittedConsumer(faust_aiokafka.Consumer):
     _zw_stalls: dict[TP, tuple[tuple[int, int], int]]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._unacked_messages = _TakenMessages()
 
     def _new_consumer_thread(self) -> _ReadCommittedConsumerThread:
         return _ReadCommittedConsumerThread(self, loop=self.loop, beacon=self.beacon)
@@ -54,12 +73,31 @@ class _ReadCommittedConsumer(faust_aiokafka.Consumer):
         await super()._add_gap(tp, offset_from, offset_to - 1)
 
     def _new_offset(self, tp: TP) -> int | None:
-        offset: int | None = super()._new_offset(tp)
+        # faust takes one offset missing at the head for a commit marker and commits past
+        # it: not when it is a record a stream took and never acked
+        offset = None if self._taken_at_head(tp) else super()._new_offset(tp)
         if offset is None:
             self._watch_head(tp)
         else:
             self._head_stalls().pop(tp, None)
+            taken = self._taken().get(tp)
+            if taken:
+                taken.difference_update([o for o in taken if o < offset])
         return offset
+
+    def _taken(self) -> dict[TP, set[int]]:
+        unacked = self._unacked_messages
+        return unacked.taken if isinstance(unacked, _TakenMessages) else {}
+
+    def _taken_at_head(self, tp: TP) -> bool:
+        """Whether the committed offset is a record a stream took, and no gap: the acked
+        offsets start one past it."""
+        acked, committed = self._acked.get(tp), self._committed_offset.get(tp)
+        if not acked or committed is None or min(acked) != committed + 1:
+            return False
+        gap = self._gap.get(tp)
+        noted = gap is not None and bool(gap.overlaps(committed))
+        return committed in self._taken().get(tp, ()) and not noted
 
     def _head_stalls(self) -> dict[TP, tuple[tuple[int, int], int]]:
         """Per partition: the missing head offsets last seen, and in how many commits."""
@@ -99,6 +137,8 @@ class _ReadCommittedConsumer(faust_aiokafka.Consumer):
         stalls = self._head_stalls()
         if acked and committed is not None and min(acked) - committed > 1:
             head = (committed, min(acked))
+        elif committed is not None and self._taken_at_head(tp):
+            head = (committed, committed + 1)
         elif not acked and (read := self._read_past_committed(tp)) is not None:
             head = (read[0], read[1] + 1)  # records read, none acked
         else:
