@@ -17,6 +17,8 @@ from intervaltree import IntervalTree
 from zw_shared.adapters import faust_app
 from zw_shared.adapters.faust_app import (
     HEAD_STALLS_BEFORE_REWIND,
+    UNREAD_CHECKS_BEFORE_REWIND,
+    UNREAD_MARGIN,
     _ReadCommittedConsumer,
     _TakenMessages,
 )
@@ -203,3 +205,33 @@ async def test_a_commit_marker_one_past_the_commit_is_still_committed_past() -> 
     await _read_and_ack(consumer, [65, 66])
 
     assert consumer._new_offset(PARTITION) == 67
+
+
+def _assigned(consumer: Any, end: int) -> None:
+    async def highwaters(*tps: TP) -> dict[TP, int]:
+        return dict.fromkeys(tps, end)
+
+    consumer.assignment = lambda: {PARTITION}
+    consumer.highwaters = highwaters
+
+
+async def test_a_partition_with_records_nothing_reads_is_read_again() -> None:
+    consumer = _consumer(committed=64)  # after the seek to the committed offset: nothing read
+    _assigned(consumer, end=80)
+
+    for _ in range(UNREAD_CHECKS_BEFORE_REWIND - 1):
+        await consumer.check_unread()
+    assert consumer._thread.seeks == []
+    await consumer.check_unread()
+
+    assert consumer._thread.seeks == [(PARTITION, 64)]
+
+
+async def test_commit_markers_past_the_committed_offset_are_nothing_to_read() -> None:
+    consumer = _consumer(committed=64)
+    _assigned(consumer, end=64 + UNREAD_MARGIN)
+
+    for _ in range(UNREAD_CHECKS_BEFORE_REWIND + 1):
+        await consumer.check_unread()
+
+    assert consumer._thread.seeks == []

@@ -25,6 +25,7 @@ from scoring.entrypoints.worker_web import add_operational_views
 from scoring.handlers import rebuild_index
 from scoring.queries import ScoreBoard
 from scoring.settings import ScoringSettings
+from zw_shared.adapters.faust_app import watch_unread
 from zw_shared.adapters.publisher import EventPublisher
 from zw_shared.auth import AuthSettings
 from zw_shared.auth_http import TokenGate
@@ -74,6 +75,7 @@ def build_worker(settings: ScoringSettings) -> faust.App:
         scores.mark_all("rebalance")  # what was due when a worker stopped is due again
 
     app.task(publish_scores)
+    watch_unread(app)  # a restarted faust worker was seen to read nothing, without an error
     # mode's Signal types its receivers as a union mypy cannot match an async def against
     app.on_rebalance_complete.connect(cast(Any, rescore_partitions))
 

@@ -24,6 +24,11 @@ log = logging.getLogger(__name__)
 # Commits in a row that find the same offsets missing at the head of a partition's acked
 # offsets, with nothing below them in flight, before the partition is read again.
 HEAD_STALLS_BEFORE_REWIND = 3
+# An assigned partition this many offsets past its committed one (commit markers at its end
+# take offsets too), with nothing read over this many checks, is read again.
+UNREAD_MARGIN = 2
+UNREAD_CHECKS_BEFORE_REWIND = 3
+UNREAD_CHECK_INTERVAL_S = 5.0
 
 
 class _ReadCommittedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -54,6 +59,7 @@ class _TakenMessages(WeakSet[Any]):
 
 class _ReadCommittedConsumer(faust_aiokafka.Consumer):
     _zw_stalls: dict[TP, tuple[tuple[int, int], int]]
+    _zw_unread: dict[TP, tuple[int, int]]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -163,6 +169,58 @@ class _ReadCommittedConsumer(faust_aiokafka.Consumer):
         self._thread.seek(tp, head[0])
         self._read_offset[tp] = head[0]
 
+    async def check_unread(self) -> None:
+        """For a timer: an assigned partition with records past its committed offset that
+        nothing has read over :data:`UNREAD_CHECKS_BEFORE_REWIND` checks is resumed and read
+        again from its committed offset (a restarted worker was seen to read nothing for
+        minutes after its recovery, with no error)."""
+        app: Any = self.app
+        if app.rebalancing:
+            return
+        tps = [
+            tp for tp in self.assignment()
+            if app.topics.acks_enabled_for(tp.topic) and tp not in self._paused_partitions
+        ]  # fmt: skip
+        if not tps:
+            return
+        ends = await self.highwaters(*tps)
+        stalls = self._unread_stalls()
+        for tp in tps:
+            committed, read, end = (
+                self._committed_offset.get(tp),
+                self._read_offset.get(tp),
+                ends.get(tp),
+            )
+            if (
+                committed is None
+                or end is None
+                or end - committed <= UNREAD_MARGIN
+                or (read is not None and read > committed)
+            ):
+                stalls.pop(tp, None)
+                continue
+            seen, count = stalls.get(tp, (committed, 0))
+            count = count + 1 if seen == committed else 1
+            stalls[tp] = (committed, count)
+            if count >= UNREAD_CHECKS_BEFORE_REWIND:
+                log.warning(
+                    "%s: %d offsets past the committed %d, none read over %d checks; reading "
+                    "it again (flow control active: %s, consumer flow active: %s)",
+                    tp, end - committed, committed, count, app.flow_control.is_active(),
+                    self.flow_active,
+                )  # fmt: skip
+                stalls.pop(tp, None)
+                self._resume_all_of(tp)
+                self._thread.seek(tp, committed)
+                self._read_offset[tp] = committed
+
+    def _unread_stalls(self) -> dict[TP, tuple[int, int]]:
+        try:
+            return self._zw_unread
+        except AttributeError:
+            self._zw_unread = {}
+            return self._zw_unread
+
     def _resume_all_of(self, tp: TP) -> None:
         app: Any = self.app
         if not app.flow_control.is_active():
@@ -180,3 +238,18 @@ class _ReadCommittedTransport(faust_aiokafka.Transport):
 class ReadCommittedApp(faust.App):
     def _new_transport(self) -> TransportT:
         return _ReadCommittedTransport(self.conf.broker_consumer, self)
+
+
+def watch_unread(app: faust.App, interval_s: float = UNREAD_CHECK_INTERVAL_S) -> None:
+    """Adds the timer that checks the worker's partitions for records nothing reads (see
+    ``_ReadCommittedConsumer.check_unread``)."""
+
+    async def check_unread() -> None:
+        consumer = app.consumer
+        if isinstance(consumer, _ReadCommittedConsumer):
+            try:
+                await consumer.check_unread()
+            except Exception:  # a check must never stop the worker
+                log.exception("could not check the partitions for unread records")
+
+    app.timer(interval_s, name="zw-check-unread")(check_unread)
