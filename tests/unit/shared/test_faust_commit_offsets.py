@@ -35,6 +35,9 @@ class _Thread:
     def seek(self, tp: TP, offset: int) -> None:
         self.seeks.append((tp, offset))
 
+    async def seek_to_beginning(self, tp: TP) -> None:
+        self.seeks.append((tp, -1))
+
 
 class _Topics:
     def acks_enabled_for(self, topic: str) -> bool:
@@ -235,3 +238,13 @@ async def test_commit_markers_past_the_committed_offset_are_nothing_to_read() ->
         await consumer.check_unread()
 
     assert consumer._thread.seeks == []
+
+
+async def test_a_partition_never_committed_and_never_read_is_read_from_the_start() -> None:
+    consumer = _consumer()  # the group never committed it; faust read nothing of it
+    _assigned(consumer, end=40)
+
+    for _ in range(UNREAD_CHECKS_BEFORE_REWIND):
+        await consumer.check_unread()
+
+    assert consumer._thread.seeks == [(PARTITION, -1)]

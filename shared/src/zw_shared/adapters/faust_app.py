@@ -186,33 +186,31 @@ class _ReadCommittedConsumer(faust_aiokafka.Consumer):
         ends = await self.highwaters(*tps)
         stalls = self._unread_stalls()
         for tp in tps:
-            committed, read, end = (
-                self._committed_offset.get(tp),
-                self._read_offset.get(tp),
-                ends.get(tp),
-            )
-            if (
-                committed is None
-                or end is None
-                or end - committed <= UNREAD_MARGIN
-                or (read is not None and read > committed)
-            ):
+            # no committed offset: the group never committed it (faust reads it from the
+            # start, as the reset policy says)
+            committed, end = self._committed_offset.get(tp), ends.get(tp)
+            start = 0 if committed is None else committed
+            read = self._read_offset.get(tp)
+            nothing_read = read is None or read <= start
+            if end is None or end - start <= UNREAD_MARGIN or not nothing_read:
                 stalls.pop(tp, None)
                 continue
-            seen, count = stalls.get(tp, (committed, 0))
-            count = count + 1 if seen == committed else 1
-            stalls[tp] = (committed, count)
+            seen, count = stalls.get(tp, (start, 0))
+            count = count + 1 if seen == start else 1
+            stalls[tp] = (start, count)
             if count >= UNREAD_CHECKS_BEFORE_REWIND:
                 log.warning(
-                    "%s: %d offsets past the committed %d, none read over %d checks; reading "
-                    "it again (flow control active: %s, consumer flow active: %s)",
-                    tp, end - committed, committed, count, app.flow_control.is_active(),
-                    self.flow_active,
+                    "%s: offsets up to %d past the committed %s, none read over %d checks; "
+                    "reading it again (flow control active: %s, consumer flow active: %s)",
+                    tp, end, committed, count, app.flow_control.is_active(), self.flow_active,
                 )  # fmt: skip
                 stalls.pop(tp, None)
                 self._resume_all_of(tp)
-                self._thread.seek(tp, committed)
-                self._read_offset[tp] = committed
+                if committed is None:
+                    await self._thread.seek_to_beginning(tp)
+                else:
+                    self._thread.seek(tp, committed)
+                    self._read_offset[tp] = committed
 
     def _unread_stalls(self) -> dict[TP, tuple[int, int]]:
         try:
