@@ -76,6 +76,7 @@ def _consumer(committed: int | None = None) -> Any:
     consumer._unacked_messages = _TakenMessages()
     consumer._thread = _Thread()
     consumer._paused_partitions = set()
+    consumer._active_partitions = None  # faust: every assigned partition
     consumer.app, consumer.flow_active = _App(), True
     if committed is not None:
         consumer._committed_offset[PARTITION] = committed
@@ -221,6 +222,7 @@ def _assigned(consumer: Any, end: int) -> None:
 async def test_a_partition_with_records_nothing_reads_is_read_again() -> None:
     consumer = _consumer(committed=64)  # after the seek to the committed offset: nothing read
     _assigned(consumer, end=80)
+    consumer._active_partitions = set()  # faust left it out of the partitions it fetches
 
     for _ in range(UNREAD_CHECKS_BEFORE_REWIND - 1):
         await consumer.check_unread()
@@ -228,6 +230,7 @@ async def test_a_partition_with_records_nothing_reads_is_read_again() -> None:
     await consumer.check_unread()
 
     assert consumer._thread.seeks == [(PARTITION, 64)]
+    assert consumer._active_partitions == {PARTITION}
 
 
 async def test_commit_markers_past_the_committed_offset_are_nothing_to_read() -> None:

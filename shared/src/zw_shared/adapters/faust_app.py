@@ -199,13 +199,17 @@ class _ReadCommittedConsumer(faust_aiokafka.Consumer):
             count = count + 1 if seen == start else 1
             stalls[tp] = (start, count)
             if count >= UNREAD_CHECKS_BEFORE_REWIND:
+                active = self._active_partitions
                 log.warning(
                     "%s: offsets up to %d past the committed %s, none read over %d checks; "
-                    "reading it again (flow control active: %s, consumer flow active: %s)",
+                    "reading it again (flow control active: %s, consumer flow active: %s, "
+                    "fetched: %s)",
                     tp, end, committed, count, app.flow_control.is_active(), self.flow_active,
+                    active is None or tp in active,
                 )  # fmt: skip
                 stalls.pop(tp, None)
                 self._resume_all_of(tp)
+                self.resume_partitions({tp})  # back among the partitions faust fetches
                 if committed is None:
                     await self._thread.seek_to_beginning(tp)
                 else:
