@@ -8,10 +8,13 @@ import asyncio
 import io
 import logging
 import signal
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
 MARKER = "asyncio task dump"
+# More state to log with the tasks (e.g. a consumer's offsets): each returns lines.
+REPORTERS: list[Callable[[], list[str]]] = []
 
 
 def install(loop: asyncio.AbstractEventLoop) -> None:
@@ -27,6 +30,12 @@ def dump() -> None:
         out.write(f"--- {task.get_name()}\n")
         for line in awaiting(task.get_coro()):
             out.write(f"    {line}\n")
+    for report in REPORTERS:
+        try:
+            for line in report():
+                out.write(f"state: {line}\n")
+        except Exception as exc:  # a dump must never fail on a reporter
+            out.write(f"state: {report!r} failed: {exc!r}\n")
     log.warning("%s (%d tasks) begins\n%s%s ends", MARKER, len(tasks), out.getvalue(), MARKER)
 
 

@@ -7,6 +7,7 @@ read, an ack per record processed)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from typing import Any
 
@@ -29,14 +30,19 @@ PARTITION = TP("waste.flow-events.v1", 0)
 
 
 class _Thread:
+    """Records the seeks (-1: to the beginning) the consumer makes in its thread."""
+
     def __init__(self) -> None:
         self.seeks: list[tuple[TP, int]] = []
 
-    def seek(self, tp: TP, offset: int) -> None:
-        self.seeks.append((tp, offset))
+    async def seek_counted(self, positions: dict[TP, int | None]) -> None:
+        self.seeks += [(tp, -1 if offset is None else offset) for tp, offset in positions.items()]
 
-    async def seek_to_beginning(self, tp: TP) -> None:
-        self.seeks.append((tp, -1))
+
+async def _seeks_made(consumer: Any) -> list[tuple[TP, int]]:
+    """The seeks made once the rewinds the consumer scheduled have run."""
+    await asyncio.gather(*consumer._rewinds())
+    return consumer._thread.seeks
 
 
 class _Topics:
@@ -117,21 +123,21 @@ async def test_an_aborted_transaction_between_records_is_committed_past() -> Non
     assert consumer._new_offset(PARTITION) == 19
 
 
-def test_offsets_missing_at_the_head_make_the_partition_read_again() -> None:
+async def test_offsets_missing_at_the_head_make_the_partition_read_again() -> None:
     consumer = _consumer(committed=89)
     _ack(consumer, [91, 92, 93])  # 89 and 90 were never acked nor noted as a gap
     consumer._read_offset[PARTITION] = 93
 
     for _ in range(HEAD_STALLS_BEFORE_REWIND - 1):
         assert consumer._new_offset(PARTITION) is None
-    assert consumer._thread.seeks == []
+    assert await _seeks_made(consumer) == []
     assert consumer._new_offset(PARTITION) is None
 
-    assert consumer._thread.seeks == [(PARTITION, 89)]
+    assert await _seeks_made(consumer) == [(PARTITION, 89)]
     assert consumer._read_offset[PARTITION] == 89
 
 
-def test_a_record_still_in_flight_below_the_head_is_waited_for() -> None:
+async def test_a_record_still_in_flight_below_the_head_is_waited_for() -> None:
     consumer = _consumer(committed=89)
     _ack(consumer, [91, 92])
     in_flight = _Message(PARTITION, 90)
@@ -140,10 +146,10 @@ def test_a_record_still_in_flight_below_the_head_is_waited_for() -> None:
     for _ in range(HEAD_STALLS_BEFORE_REWIND + 2):
         assert consumer._new_offset(PARTITION) is None
 
-    assert consumer._thread.seeks == []
+    assert await _seeks_made(consumer) == []
 
 
-def test_the_stall_count_starts_again_when_the_head_moves(
+async def test_the_stall_count_starts_again_when_the_head_moves(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(faust_app, "HEAD_STALLS_BEFORE_REWIND", 2)
@@ -153,10 +159,10 @@ def test_the_stall_count_starts_again_when_the_head_moves(
     consumer._committed_offset[PARTITION] = 90  # another route moved the committed offset
 
     assert consumer._new_offset(PARTITION) is None
-    assert consumer._thread.seeks == []
+    assert await _seeks_made(consumer) == []
 
 
-def test_records_read_and_dropped_before_any_ack_make_the_partition_read_again() -> None:
+async def test_records_read_and_dropped_before_any_ack_make_the_partition_read_again() -> None:
     consumer = _consumer(committed=64)
     consumer._read_offset[PARTITION] = 70  # taken up to 70, none acked, none in flight
 
@@ -164,7 +170,7 @@ def test_records_read_and_dropped_before_any_ack_make_the_partition_read_again()
         assert PARTITION in set(consumer._filter_tps_with_pending_acks())
         assert consumer._new_offset(PARTITION) is None
 
-    assert consumer._thread.seeks == [(PARTITION, 64)]
+    assert await _seeks_made(consumer) == [(PARTITION, 64)]
 
 
 def test_a_partition_just_seeked_to_its_committed_offset_is_not_a_stall() -> None:
@@ -175,7 +181,7 @@ def test_a_partition_just_seeked_to_its_committed_offset_is_not_a_stall() -> Non
     assert set(consumer._filter_tps_with_pending_acks()) == set()
 
 
-def test_a_rewind_out_of_a_rebalance_resumes_a_flow_left_suspended() -> None:
+async def test_a_rewind_out_of_a_rebalance_resumes_a_flow_left_suspended() -> None:
     consumer = _consumer(committed=64)
     consumer._read_offset[PARTITION] = 70
     consumer.app.flow_control.active = False  # records taken were skipped by the streams
@@ -188,10 +194,10 @@ def test_a_rewind_out_of_a_rebalance_resumes_a_flow_left_suspended() -> None:
 
     assert consumer.app.flow_control.is_active()
     assert resumed == [{PARTITION}]
-    assert consumer._thread.seeks == [(PARTITION, 64)]
+    assert await _seeks_made(consumer) == [(PARTITION, 64)]
 
 
-def test_a_record_taken_and_never_acked_one_past_the_commit_is_not_committed_past() -> None:
+async def test_a_record_taken_and_never_acked_one_past_the_commit_is_not_committed_past() -> None:
     consumer = _consumer(committed=64)
     taken = _Message(PARTITION, 64)
     consumer._unacked_messages.add(taken)
@@ -201,7 +207,7 @@ def test_a_record_taken_and_never_acked_one_past_the_commit_is_not_committed_pas
     for _ in range(HEAD_STALLS_BEFORE_REWIND):
         assert consumer._new_offset(PARTITION) is None
 
-    assert consumer._thread.seeks == [(PARTITION, 64)]
+    assert await _seeks_made(consumer) == [(PARTITION, 64)]
 
 
 async def test_a_commit_marker_one_past_the_commit_is_still_committed_past() -> None:
@@ -226,10 +232,10 @@ async def test_a_partition_with_records_nothing_reads_is_read_again() -> None:
 
     for _ in range(UNREAD_CHECKS_BEFORE_REWIND - 1):
         await consumer.check_unread()
-    assert consumer._thread.seeks == []
+    assert await _seeks_made(consumer) == []
     await consumer.check_unread()
 
-    assert consumer._thread.seeks == [(PARTITION, 64)]
+    assert await _seeks_made(consumer) == [(PARTITION, 64)]
     assert consumer._active_partitions == {PARTITION}
 
 
@@ -240,7 +246,7 @@ async def test_commit_markers_past_the_committed_offset_are_nothing_to_read() ->
     for _ in range(UNREAD_CHECKS_BEFORE_REWIND + 1):
         await consumer.check_unread()
 
-    assert consumer._thread.seeks == []
+    assert await _seeks_made(consumer) == []
 
 
 async def test_a_partition_never_committed_and_never_read_is_read_from_the_start() -> None:
@@ -250,4 +256,74 @@ async def test_a_partition_never_committed_and_never_read_is_read_from_the_start
     for _ in range(UNREAD_CHECKS_BEFORE_REWIND):
         await consumer.check_unread()
 
-    assert consumer._thread.seeks == [(PARTITION, -1)]
+    assert await _seeks_made(consumer) == [(PARTITION, -1)]
+
+
+async def test_records_read_again_after_a_seek_back_are_no_gap_and_one_commit_passes_all() -> None:
+    consumer = _consumer(committed=10)
+    await _read_and_ack(consumer, [10, 12, 14, 16, 18, 20])
+    consumer._read_offset[PARTITION] = 10  # faust seeks back to the committed offset
+    await _read_and_ack(consumer, [22])  # the first record it hands on is past those read
+
+    assert consumer._new_offset(PARTITION) == 23
+
+
+class _Record:
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+
+
+def test_records_fetched_before_a_seek_of_their_partition_are_not_handed_on() -> None:
+    seeks: dict[TP, int] = {}
+    fetched = faust_app._Fetched([_Record(o) for o in (40, 42, 44, 46)], PARTITION, seeks)
+    other = faust_app._Fetched([_Record(7)], TP("waste.flow-events.v1", 1), seeks)
+    records = iter(fetched)
+
+    assert next(records).offset == 40
+    seeks[PARTITION] = 1  # a seek of the partition, made while the records waited
+
+    assert [r.offset for r in records] == []
+    assert [r.offset for r in other] == [7]  # other partitions' records are still current
+
+
+class _Fetcher:
+    def __init__(self) -> None:
+        self.moves: list[tuple[TP, int]] = []
+
+    def seek_to(self, tp: TP, offset: int) -> None:
+        self.moves.append((tp, offset))
+
+    def request_offset_reset(self, tps: list[TP], strategy: int) -> Any:
+        self.moves += [(tp, -1) for tp in tps]
+        return asyncio.sleep(0)
+
+
+class _AIOKafkaConsumer:
+    def __init__(self, committed: dict[TP, int | None]) -> None:
+        self._committed = committed
+        self._fetcher = _Fetcher()
+        self._subscription = self
+
+    def assigned_partitions(self) -> set[TP]:
+        return set(self._committed)
+
+    async def committed(self, tp: TP) -> int | None:
+        return self._committed[tp]
+
+
+async def test_stream_partitions_never_committed_are_read_again_from_their_beginning() -> None:
+    changelog = TP("scoring-cell-totals-changelog", 0)
+    never, at_zero, at_twelve = (TP("waste.flow-events.v1", p) for p in (0, 1, 2))
+    aiokafka = _AIOKafkaConsumer({never: None, at_zero: 0, at_twelve: 12, changelog: None})
+    thread: Any = object.__new__(faust_app._ReadCommittedConsumerThread)
+    thread._ensure_consumer = lambda: aiokafka
+    thread.app = _App()
+    thread.app.conf = type("Conf", (), {"consumer_auto_offset_reset": "earliest"})()
+
+    committed = await thread._seek_to_committed()
+
+    # what faust threw away while it restored its tables is read again, from the beginning
+    # where the group never committed (the fetcher had got past it)
+    assert sorted(aiokafka._fetcher.moves) == sorted([(at_zero, 0), (at_twelve, 12), (never, -1)])
+    assert committed == {never: None, at_zero: 0, at_twelve: 12, changelog: None}
+    assert thread.seeks == {never: 1, at_zero: 1, at_twelve: 1}

@@ -6,19 +6,31 @@ refused with 503 may sit in the log inside an aborted transaction. faust switche
 consumer to ``read_committed`` only under ``processing_guarantee="exactly_once"``, which would
 also make every agent's output transactional. This App keeps faust's processing as it is
 and changes just the isolation level of the worker's consumer.
+
+It also makes faust's offset bookkeeping safe for a worker restarted mid-stream: faust
+throws away what it fetches for the partitions it pauses while it restores its tables and
+then seeks them back to their committed offsets, but left a partition the group never
+committed where the fetcher had got to (every record before was skipped for good); and
+records fetched before a seek could still reach the streams after it, so that the offsets
+between were taken for a gap and committed past. Seeks of stream partitions are made and
+counted in the consumer's thread, and records fetched before the last one are dropped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 from weakref import WeakSet
 
 import faust
+from aiokafka.consumer.fetcher import OffsetResetStrategy
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, TransportT
+
+from zw_shared import task_dump
 
 log = logging.getLogger(__name__)
 # Commits in a row that find the same offsets missing at the head of a partition's acked
@@ -31,7 +43,108 @@ UNREAD_CHECKS_BEFORE_REWIND = 3
 UNREAD_CHECK_INTERVAL_S = 5.0
 
 
+class _Fetched(list[Any]):
+    """The records of one partition one fetch returned, stamped with the partition's seek
+    count when they were taken from the fetcher: iterating them stops at the first seek
+    since, because the records after it were fetched from the position the seek left
+    (the fetcher reads them again from the new one)."""
+
+    def __init__(self, records: list[Any], tp: TP, seeks: dict[TP, int]) -> None:
+        super().__init__(records)
+        self._tp = TP(tp.topic, tp.partition)
+        self._seeks, self._stamp = seeks, seeks.get(self._tp, 0)
+
+    def __iter__(self) -> Iterator[Any]:
+        seeks, tp, stamp = self._seeks, self._tp, self._stamp
+        for record in super().__iter__():
+            if seeks.get(tp, 0) != stamp:
+                log.debug("%s: records from before a seek dropped, from offset %d", tp,
+                          record.offset)  # fmt: skip
+                return
+            yield record
+
+
 class _ReadCommittedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    """faust's consumer thread, reading committed records only, whose seeks of the stream
+    partitions are counted in the thread as they are made, so that records fetched before a
+    seek are never handed to the streams after it (see :class:`_Fetched`)."""
+
+    seeks: dict[TP, int]
+
+    def _seek_counts(self) -> dict[TP, int]:
+        try:
+            return self.seeks
+        except AttributeError:
+            self.seeks = {}
+            return self.seeks
+
+    async def _fetch_records(
+        self, consumer: Any, active_partitions: Any, timeout: float | None = None,  # noqa: ASYNC109 (faust's signature)
+        max_records: int | None = None,
+    ) -> Any:  # fmt: skip
+        records = await super()._fetch_records(
+            consumer, active_partitions, timeout=timeout, max_records=max_records
+        )
+        seeks = self._seek_counts()  # stamped in the same step the fetcher gave them out
+        return {tp: _Fetched(batch, tp, seeks) for tp, batch in records.items()}
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        committed: Mapping[TP, int] = await self.call_thread(self._seek_to_committed)
+        return committed
+
+    async def _seek_to_committed(self) -> dict[TP, int | None]:
+        """aiokafka's ``seek_to_committed``, with two differences: a partition committed at
+        0 is seeked too, and a stream partition the group never committed is read from its
+        beginning (the reset policy faust's apps here set), not left where the fetcher got
+        to. faust throws away what it fetches for partitions it has paused while it
+        restores its tables, trusting this seek to read them again."""
+        consumer = self._ensure_consumer()
+        committed: dict[TP, int | None] = {}
+        never: list[Any] = []
+        for tp in consumer._subscription.assigned_partitions():
+            offset = await consumer.committed(tp)
+            committed[tp] = offset
+            if offset is not None:
+                self._seek(consumer, tp, offset)
+            elif self._reads_from_beginning(tp):
+                never.append(tp)
+        if never:
+            await self._seek_to_beginning(consumer, never)
+        return committed
+
+    async def seek_counted(self, positions: Mapping[TP, int | None]) -> None:
+        """Seeks stream partitions (None: to the beginning) in the consumer's thread."""
+        await self.call_thread(self._seek_all, dict(positions))
+
+    async def _seek_all(self, positions: dict[TP, int | None]) -> None:
+        consumer = self._ensure_consumer()
+        for tp, offset in positions.items():
+            if offset is not None:
+                self._seek(consumer, tp, offset)
+        beginning = [tp for tp, offset in positions.items() if offset is None]
+        if beginning:
+            await self._seek_to_beginning(consumer, beginning)
+
+    def _seek(self, consumer: Any, tp: Any, offset: int) -> None:
+        consumer._fetcher.seek_to(tp, offset)
+        self._count(tp)
+
+    async def _seek_to_beginning(self, consumer: Any, tps: list[Any]) -> None:
+        reset = consumer._fetcher.request_offset_reset(tps, OffsetResetStrategy.EARLIEST)
+        for tp in tps:
+            self._count(tp)
+        await reset
+
+    def _count(self, tp: Any) -> None:
+        seeks = self._seek_counts()
+        key = TP(tp.topic, tp.partition)
+        seeks[key] = seeks.get(key, 0) + 1
+
+    def _reads_from_beginning(self, tp: Any) -> bool:
+        app: Any = self.app
+        earliest = app.conf.consumer_auto_offset_reset == "earliest"
+        return earliest and bool(app.topics.acks_enabled_for(tp.topic))
+
     def _create_worker_consumer(self, transport: Any) -> Any:
         # faust's one switch for read_committed is the consumer's in_transaction flag, read
         # while the consumer is built; set it for exactly that call and no other.
@@ -76,7 +189,23 @@ class _ReadCommittedConsumer(faust_aiokafka.Consumer):
         # faust commits up to breaks at the duplicate, and each commit advances one
         # transaction only. Under a stream of transactions the committed offsets fall behind
         # without bound (robinhood/faust#625). The gap is the skipped offsets only.
-        await super()._add_gap(tp, offset_from, offset_to - 1)
+        # Nor is any offset a stream was given: after a seek back (a rebalance, a rewind) the
+        # first record read may lie past records read before it, which are no gap; counted
+        # twice they would break the run faust commits up to as the marker did.
+        start = offset_from
+        for offset in self._delivered_in(tp, offset_from, offset_to):
+            if start < offset:
+                await super()._add_gap(tp, start, offset - 1)
+            start = offset + 1
+        if start < offset_to:
+            await super()._add_gap(tp, start, offset_to - 1)
+
+    def _delivered_in(self, tp: TP, start: int, end: int) -> list[int]:
+        """The offsets in [start, end) that a stream was given (acked, or taken)."""
+        acked, taken = self._acked_index.get(tp) or set(), self._taken().get(tp) or set()
+        if end - start <= 64:  # the common case: a commit marker or two
+            return [o for o in range(start, end) if o in acked or o in taken]
+        return sorted({o for o in (*acked, *taken) if start <= o < end})
 
     def _new_offset(self, tp: TP) -> int | None:
         # faust takes one offset missing at the head for a commit marker and commits past
@@ -166,8 +295,29 @@ class _ReadCommittedConsumer(faust_aiokafka.Consumer):
         stalls.pop(tp, None)
         if not app.rebalancing:  # out of a rebalance nothing may stay suspended
             self._resume_all_of(tp)
-        self._thread.seek(tp, head[0])
-        self._read_offset[tp] = head[0]
+        self._rewind(tp, head[0])
+
+    def _rewind(self, tp: TP, offset: int) -> None:
+        """Seeks ``tp`` back to ``offset`` soon (the seek is made in the consumer's thread)."""
+        task = asyncio.ensure_future(self.seek_stream({tp: offset}))
+        rewinds = self._rewinds()
+        rewinds.add(task)
+        task.add_done_callback(rewinds.discard)
+
+    def _rewinds(self) -> set[asyncio.Future[None]]:
+        try:
+            return self._zw_rewinds
+        except AttributeError:
+            self._zw_rewinds: set[asyncio.Future[None]] = set()
+            return self._zw_rewinds
+
+    async def seek_stream(self, positions: Mapping[TP, int | None]) -> None:
+        """Seeks stream partitions (None: to their beginning) and reads on from there: the
+        records fetched before the seek are not handed to the streams."""
+        thread: Any = self._thread
+        await thread.seek_counted(positions)
+        for tp, offset in positions.items():
+            self._read_offset[tp] = offset
 
     async def check_unread(self) -> None:
         """For a timer: an assigned partition with records past its committed offset that
@@ -210,11 +360,7 @@ class _ReadCommittedConsumer(faust_aiokafka.Consumer):
                 stalls.pop(tp, None)
                 self._resume_all_of(tp)
                 self.resume_partitions({tp})  # back among the partitions faust fetches
-                if committed is None:
-                    await self._thread.seek_to_beginning(tp)
-                else:
-                    self._thread.seek(tp, committed)
-                    self._read_offset[tp] = committed
+                await self.seek_stream({tp: committed})
 
     def _unread_stalls(self) -> dict[TP, tuple[int, int]]:
         try:
@@ -255,3 +401,29 @@ def watch_unread(app: faust.App, interval_s: float = UNREAD_CHECK_INTERVAL_S) ->
                 log.exception("could not check the partitions for unread records")
 
     app.timer(interval_s, name="zw-check-unread")(check_unread)
+    task_dump.REPORTERS.append(lambda: offsets_report(app))
+
+
+def offsets_report(app: faust.App) -> list[str]:
+    """Per assigned partition that takes acks: committed, last read, acked, taken and in
+    flight, whether faust fetches it (for ``zw_shared.task_dump``)."""
+    consumer: Any = app.consumer
+    active = consumer._active_partitions
+    in_flight: dict[TP, int] = defaultdict(int)
+    for message in list(consumer._unacked_messages):
+        in_flight[message.tp] += 1
+    taken = consumer._unacked_messages.taken if hasattr(consumer._unacked_messages, "taken") else {}
+    lines = [f"rebalancing {app.rebalancing}, flow control {app.flow_control.is_active()}, "
+             f"consumer flow {consumer.flow_active}"]  # fmt: skip
+    for tp in sorted(consumer.assignment()):
+        if not app.topics.acks_enabled_for(tp.topic):
+            continue
+        acked = consumer._acked.get(tp) or []
+        lines.append(
+            f"{tp.topic}/{tp.partition}: committed {consumer._committed_offset.get(tp)} "
+            f"read {consumer._read_offset.get(tp)} acked {len(acked)} "
+            f"(min {min(acked) if acked else None}) taken {len(taken.get(tp, ()))} "
+            f"in flight {in_flight[tp]} fetched {active is None or tp in active} "
+            f"paused {tp in consumer._paused_partitions} highwater {consumer.highwater(tp)}"
+        )
+    return lines
