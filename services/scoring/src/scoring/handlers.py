@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from scoring.decoded_states import DecodedStates
 from scoring.domain.assessments import facts_of
 from scoring.domain.counted_flow import CountedFlow
 from scoring.domain.period_flows import Fact, PeriodFlows
@@ -77,11 +78,23 @@ class Changes:
 
 
 class FlowLedger:
-    def __init__(self, stores: Stores, zone: ZoneInfo, on_time_within: timedelta) -> None:
+    def __init__(
+        self,
+        stores: Stores,
+        zone: ZoneInfo,
+        on_time_within: timedelta,
+        *,
+        months_held: int = 4_096,
+        totals_held: int = 16_384,
+    ) -> None:
+        """``months_held``, ``totals_held``: how many decoded months and totals it keeps for
+        the keys it touched last (see :mod:`scoring.decoded_states`)."""
         self._s = stores
         self._zone = zone
         self._on_time = on_time_within
         self._batch: Changes | None = None
+        self._months = DecodedStates(PeriodFlows.from_state, months_held)
+        self._totals_held = DecodedStates(CellTotals.from_state, totals_held)
 
     def begin(self) -> None:
         """Starts a batch: changes stay in memory until :meth:`flush`."""
@@ -97,10 +110,9 @@ class FlowLedger:
         for key, entry in batch.ledger.items():
             self._s.ledger[key] = entry
         for cell_id, totals in batch.totals.items():
-            self._s.totals[cell_id] = totals.to_state()
+            self._write_totals(cell_id, totals)
         for key, flows in batch.months.items():
-            state = batch.month_states[key] = flows.to_state()
-            self._s.months[key] = state
+            batch.month_states[key] = self._write_month(key, flows)
         for cell_id, known in batch.index.items():
             self._s.index[cell_id] = known
         return batch
@@ -112,17 +124,17 @@ class FlowLedger:
             cached = self._batch.months.get(key) or self._batch.read_months.get(key)
             if cached is not None:
                 return cached
-        state = self._s.months.get(key)
-        flows = PeriodFlows.from_state(state) if state else None
+        flows = self._months.get(self._s.months, key)
         if flows is not None and self._batch is not None:
             self._batch.read_months[key] = flows
         return flows
 
     def record(self, flow: WasteFlowRecorded, reported_at: datetime) -> Applied:
-        if self._entry(flow.dedup_key) is not None:
+        key = flow.dedup_key
+        if self._entry(key) is not None:
             return self._unchanged(flow.cell_id)
         counted = CountedFlow.of(flow, reported_at)
-        self._put_entry(flow.dedup_key, {"cell_id": flow.cell_id, "flow": counted.to_state()})
+        self._put_entry(key, {"cell_id": flow.cell_id, "flow": counted.to_state()})
         return Applied(Outcome.COUNTED, *self._add(flow.cell_id, counted, +1))
 
     def correct(self, correction: WasteFlowCorrected, reported_at: datetime) -> Applied:
@@ -194,7 +206,7 @@ class FlowLedger:
     ) -> tuple[CellTotals, tuple[PeriodFlows, ...]]:
         totals = self._totals(cell_id).counting(flow, sign)
         if self._batch is None:
-            self._s.totals[cell_id] = totals.to_state()
+            self._write_totals(cell_id, totals)
         else:
             self._batch.totals[cell_id] = totals
         month = flow.month(self._zone)
@@ -208,13 +220,23 @@ class FlowLedger:
     def _totals(self, cell_id: str) -> CellTotals:
         if self._batch is not None and cell_id in self._batch.totals:
             return self._batch.totals[cell_id]
-        state = self._s.totals.get(cell_id)
-        return CellTotals.from_state(state) if state else CellTotals(cell_id=cell_id)
+        return self._totals_held.get(self._s.totals, cell_id) or CellTotals(cell_id=cell_id)
+
+    def _write_totals(self, cell_id: str, totals: CellTotals) -> None:
+        state = totals.to_state()
+        self._s.totals[cell_id] = state
+        self._totals_held.put(cell_id, state, totals)
+
+    def _write_month(self, key: str, flows: PeriodFlows) -> dict[str, Any]:
+        state = flows.to_state()
+        self._s.months[key] = state
+        self._months.put(key, state, flows)
+        return state
 
     def _put_month(self, flows: PeriodFlows) -> None:
         key = month_key(flows.cell_id, flows.period)
         if self._batch is None:
-            self._s.months[key] = flows.to_state()
+            self._write_month(key, flows)
         else:
             self._batch.months[key] = flows
         known = self._known_months(flows.cell_id)
@@ -297,14 +319,13 @@ def totals_updated(totals: CellTotals) -> CellTotalsUpdated:
 
 def totals_data(totals: CellTotals) -> dict[str, Any]:
     """The JSON-safe payload of :class:`CellTotalsUpdated`."""
-    last = totals.last_event_at
     return {
         "cell_id": totals.cell_id,
         "total_kg": round(totals.total_kg, KG_DECIMALS),
         "kg_by_category": _rounded(totals.kg_by_category),
         "kg_by_stage": _rounded(totals.kg_by_stage),
         "event_count": totals.event_count,
-        "last_event_at": last.isoformat() if last else None,
+        "last_event_at": totals.last_event_iso,
     }
 
 
@@ -313,4 +334,4 @@ def month_flows_updated(flows: PeriodFlows) -> CellPeriodFlowsUpdated:
 
 
 def _rounded(amounts: dict[str, float]) -> dict[str, float]:
-    return {key: round(kg, KG_DECIMALS) for key, kg in sorted(amounts.items())}
+    return {key: round(amounts[key], KG_DECIMALS) for key in sorted(amounts)}

@@ -12,6 +12,7 @@ null, and readers would then refuse)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -36,10 +37,17 @@ def envelope_bytes(
         "source": source,
         "type": event_type,
         "subject": subject,
-        "time": time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "time": _utc_iso(time),
         "datacontenttype": "application/json",
         "dataschema": schema_urn(event_type, version),
         "dataversion": version,
         "data": data,
     }
     return orjson.dumps(envelope)
+
+
+@lru_cache(maxsize=4_096)
+def _utc_iso(time: datetime) -> str:
+    """An event's time as CloudEvents carry it; formatted once for the several records an
+    event touches (equal aware datetimes are the same instant: the same UTC text)."""
+    return time.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from scoring.domain.members import member, value_of
 from scoring.domain.periods import Period, PeriodKind
 from zw_shared.contracts.waste import (
     FlowStage,
@@ -42,8 +43,8 @@ class CountedFlow:
 
     def to_state(self) -> dict[str, Any]:
         return {
-            "category": self.category.value,
-            "stage": self.stage.value,
+            "category": value_of(self.category),
+            "stage": value_of(self.stage),
             "kg": self.kg,
             "occurred_at": self.occurred_at.isoformat(),
             "reported_at": self.reported_at.isoformat(),
@@ -52,8 +53,8 @@ class CountedFlow:
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> CountedFlow:
         return cls(
-            WasteCategory(state["category"]),
-            FlowStage(state["stage"]),
+            member(WasteCategory, state["category"]),
+            member(FlowStage, state["stage"]),
             float(state["kg"]),
             datetime.fromisoformat(state["occurred_at"]),
             datetime.fromisoformat(state["reported_at"]),

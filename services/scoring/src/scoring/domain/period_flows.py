@@ -12,10 +12,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from scoring.domain.counted_flow import CountedFlow
+from scoring.domain.members import member, value_of
 from scoring.domain.periods import Period
 from zw_shared.contracts.waste import FlowStage, WasteCategory
 
@@ -54,6 +56,7 @@ class Mass:
 
 
 MassKey = tuple[WasteCategory, FlowStage]
+_NO_MASS = Mass()  # immutable: one will do
 
 
 @dataclass(frozen=True)
@@ -141,10 +144,10 @@ class PeriodFlows:
             "cell_id": self.cell_id,
             "period": self.period.key,
             "mass": [
-                {"category": c.value, "stage": s.value, "kg": m.kg, "events": m.events}
+                {"category": value_of(c), "stage": value_of(s), "kg": m.kg, "events": m.events}
                 for (c, s), m in sorted(self.mass.items())
             ],
-            "facts": {fact.value: amount for fact, amount in sorted(self.facts.items())},
+            "facts": {value_of(fact): amount for fact, amount in sorted(self.facts.items())},
             "report_days": {day.isoformat(): n for day, n in sorted(self.report_days.items())},
         }
 
@@ -154,11 +157,13 @@ class PeriodFlows:
             cell_id=state["cell_id"],
             period=Period.parse(state["period"]),
             mass={
-                (WasteCategory(m["category"]), FlowStage(m["stage"])): Mass(m["kg"], m["events"])
+                (member(WasteCategory, m["category"]), member(FlowStage, m["stage"])): Mass(
+                    m["kg"], m["events"]
+                )
                 for m in state["mass"]
             },
-            facts={Fact(name): float(amount) for name, amount in state["facts"].items()},
-            report_days={date.fromisoformat(d): int(n) for d, n in state["report_days"].items()},
+            facts={member(Fact, name): float(amount) for name, amount in state["facts"].items()},
+            report_days={_day(d): int(n) for d, n in state["report_days"].items()},
         )
 
 
@@ -173,7 +178,7 @@ def _bump(facts: dict[Fact, float], fact: Fact, amount: float) -> None:
 
 def _plus(mass: Mapping[MassKey, Mass], key: MassKey, delta: Mass) -> dict[MassKey, Mass]:
     added = dict(mass)
-    total = added.get(key, Mass()) + delta
+    total = added.get(key, _NO_MASS) + delta
     if total.events:
         added[key] = total
     else:
@@ -189,3 +194,9 @@ def _plus_days(days: Mapping[date, int], day: date, delta: int) -> dict[date, in
     else:
         added.pop(day, None)
     return added
+
+
+@lru_cache(maxsize=4096)
+def _day(iso: str) -> date:
+    """A report day of a state (the same few hundred days recur in every month's state)."""
+    return date.fromisoformat(iso)

@@ -32,15 +32,7 @@ class Period:
     @classmethod
     def parse(cls, key: str) -> Period:
         """``2026-11`` (month), ``2026-Q4`` (quarter) or ``2026`` (year)."""
-        match = _KEY.match(key)
-        if match is None or (match["month"] and not 1 <= int(match["month"]) <= 12):
-            raise ValueError(f"{key!r} is not a period: use 2026-11, 2026-Q4 or 2026")
-        year = int(match["year"])
-        if match["month"]:
-            return cls(year, PeriodKind.MONTH, int(match["month"]))
-        if match["quarter"]:
-            return cls(year, PeriodKind.QUARTER, int(match["quarter"]))
-        return cls(year, PeriodKind.YEAR, 1)
+        return _parsed(key)
 
     # Periods are immutable: what is derived from one is computed once (cached_property
     # writes the instance's __dict__, which equality and hashing ignore).
@@ -82,6 +74,21 @@ class Period:
 
     def __str__(self) -> str:
         return self.key
+
+
+@lru_cache(maxsize=4096)
+def _parsed(key: str) -> Period:
+    """Parsed once per key (every state read names its period; a malformed key is not
+    cached, and is refused each time)."""
+    match = _KEY.match(key)
+    if match is None or (match["month"] and not 1 <= int(match["month"]) <= 12):
+        raise ValueError(f"{key!r} is not a period: use 2026-11, 2026-Q4 or 2026")
+    year = int(match["year"])
+    if match["month"]:
+        return _containing(PeriodKind.MONTH, year, int(match["month"]))
+    if match["quarter"]:  # the quarter its last month is in
+        return _containing(PeriodKind.QUARTER, year, 3 * int(match["quarter"]))
+    return _containing(PeriodKind.YEAR, year, 1)
 
 
 @lru_cache(maxsize=4096)

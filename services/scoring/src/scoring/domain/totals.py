@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from scoring.domain.counted_flow import CountedFlow
+from scoring.domain.members import value_of
 
 KG_DECIMALS = 9  # float noise below a microgram is dropped, so that add-then-remove is exact
 
@@ -28,8 +30,8 @@ class CellTotals:
         return CellTotals(
             cell_id=self.cell_id,
             total_kg=round(self.total_kg + kg, KG_DECIMALS),
-            kg_by_category=_add(self.kg_by_category, flow.category.value, kg),
-            kg_by_stage=_add(self.kg_by_stage, flow.stage.value, kg),
+            kg_by_category=_add(self.kg_by_category, value_of(flow.category), kg),
+            kg_by_stage=_add(self.kg_by_stage, value_of(flow.stage), kg),
             event_count=self.event_count + sign,
             last_event_at=_latest(self.last_event_at, flow.occurred_at),
         )
@@ -39,6 +41,13 @@ class CellTotals:
         latest occurrence ever counted)."""
         return self.counting(flow, sign=-1)
 
+    # Formatted once for the table state and the publication (cached_property writes the
+    # instance's __dict__, which equality and the frozen dataclass's fields ignore).
+    @cached_property
+    def last_event_iso(self) -> str | None:
+        """``last_event_at`` in ISO 8601, as states and publications carry it."""
+        return self.last_event_at.isoformat() if self.last_event_at else None
+
     def to_state(self) -> dict[str, Any]:
         """A JSON-safe dict, as kept in the worker's table."""
         return {
@@ -47,7 +56,7 @@ class CellTotals:
             "kg_by_category": dict(self.kg_by_category),
             "kg_by_stage": dict(self.kg_by_stage),
             "event_count": self.event_count,
-            "last_event_at": self.last_event_at.isoformat() if self.last_event_at else None,
+            "last_event_at": self.last_event_iso,
         }
 
     @classmethod
