@@ -5,6 +5,7 @@ from __future__ import annotations
 from intake_unit_builders import a_facility, a_licence, a_registry, a_report
 
 from waste_intake.domain.facilities import check_facility
+from waste_intake.domain.ledger import Location
 from waste_intake.domain.registry import check_against_registry
 from zw_shared.contracts.waste import FacilityCredentialIssued
 
@@ -71,3 +72,24 @@ def test_a_new_key_hash_replaces_the_old_one_for_its_owner() -> None:
         )  # fmt: skip
     assert registry.owner_of("a" * 64) is None
     assert registry.owner_of("b" * 64) == "fac-01"
+
+
+def _key(digest: str) -> FacilityCredentialIssued:
+    return FacilityCredentialIssued(facility_id="fac-01", key_sha256=digest,
+                                    issued_at="2026-11-24T00:00:00Z")  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_a_key_read_back_from_its_topic_after_a_newer_one_was_issued_does_not_replace_it() -> None:
+    registry = a_registry()
+    topic = "waste.facility-credentials.v1"
+    # the API issues two keys in a row and applies each once the broker has it...
+    registry.apply(_key("a" * 64), Location(topic, 2, 40))
+    registry.apply(_key("b" * 64), Location(topic, 2, 42))
+    # ...then its view of the topic reads the first one back
+    registry.apply(_key("a" * 64), Location(topic, 2, 40))
+
+    assert registry.key_hashes["fac-01"] == "b" * 64
+    assert registry.owner_of("a" * 64) is None
+
+    registry.apply(_key("c" * 64), Location(topic, 2, 44))  # a later record still wins
+    assert registry.key_hashes["fac-01"] == "c" * 64

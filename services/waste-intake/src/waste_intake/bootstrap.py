@@ -65,11 +65,11 @@ def limits_of(settings: IntakeSettings) -> Limits:
 
 
 def registry_sink(registry: Registry) -> RecordSink:
-    def sink(envelope: CloudEvent, _: Location) -> None:
+    def sink(envelope: CloudEvent, location: Location) -> None:
         record = unwrap(envelope)
         if not isinstance(record, CellRegistered | FacilityRegistered | FacilityCredentialIssued):
             raise ValueError(f"{envelope.type} does not belong on a registry topic")
-        registry.apply(record)
+        registry.apply(record, location)
 
     return sink
 

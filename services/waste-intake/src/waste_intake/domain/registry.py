@@ -11,6 +11,7 @@ from datetime import date
 
 from waste_intake.domain.errors import FieldError
 from waste_intake.domain.flows import FlowReport
+from waste_intake.domain.ledger import Location
 from zw_shared.contracts.waste import (
     CellRegistered,
     FacilityCredentialIssued,
@@ -38,9 +39,26 @@ class Registry:
     facilities: dict[str, FacilityRegistered] = field(default_factory=dict)
     key_hashes: dict[str, str] = field(default_factory=dict)  # facility_id -> sha256
     _owner_of_hash: dict[str, str] = field(default_factory=dict)
+    # (topic, key) -> the log position of the record applied for it
+    _applied_at: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
 
-    def apply(self, record: CellRegistered | FacilityRegistered | FacilityCredentialIssued) -> None:
-        """Latest record wins, as on the compacted topics."""
+    def apply(
+        self,
+        record: CellRegistered | FacilityRegistered | FacilityCredentialIssued,
+        at: Location | None = None,
+    ) -> None:
+        """Latest record wins, as on the compacted topics. ``at``: where the record is in
+        its topic. A record is applied twice: at once by the API that wrote it, and again
+        when the view following the topic reads it, maybe after a later record of the same
+        key was written and applied (a key issued twice in a row): a record older in the
+        log than the one applied for its key changes nothing."""
+        if at is not None:
+            key = (at.topic, _key_of(record))
+            position = (at.partition, at.offset)
+            held = self._applied_at.get(key)
+            if held is not None and held[0] == position[0] and held[1] >= position[1]:
+                return
+            self._applied_at[key] = position
         if isinstance(record, CellRegistered):
             self.cells[record.cell_id] = record
         elif isinstance(record, FacilityRegistered):
@@ -58,6 +76,10 @@ class Registry:
     def owner_of(self, key_sha256: str) -> str | None:
         """The facility whose current key has this hash (None: no facility's)."""
         return self._owner_of_hash.get(key_sha256)
+
+
+def _key_of(record: CellRegistered | FacilityRegistered | FacilityCredentialIssued) -> str:
+    return record.cell_id if isinstance(record, CellRegistered) else record.facility_id
 
 
 def resolve_cell(facility: FacilityRegistered, report: FlowReport) -> str:

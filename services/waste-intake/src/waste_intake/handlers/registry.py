@@ -84,5 +84,5 @@ class RegistryHandler:
             subject=key,
         )
         location = await publish(self._publisher, topic, key, envelope)
-        self._registry.apply(record)
+        self._registry.apply(record, location)
         return location
