@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from faust.types import TP
-from intervaltree import IntervalTree
 
 from zw_shared.adapters import faust_app
 from zw_shared.adapters.faust_app import (
@@ -76,11 +75,12 @@ def _consumer(committed: int | None = None) -> Any:
     consumer: Any = object.__new__(_ReadCommittedConsumer)
     consumer._acked = defaultdict(list)
     consumer._acked_index = defaultdict(set)
-    consumer._gap = defaultdict(IntervalTree)
+    consumer._gap = defaultdict(faust_app._Gaps)
     consumer._committed_offset = defaultdict(lambda: None)
     consumer._read_offset = defaultdict(lambda: None)
     consumer._unacked_messages = _TakenMessages()
     consumer._thread = _Thread()
+    consumer._thread.reads = faust_app._Reads(consumer._gap)
     consumer._paused_partitions = set()
     consumer._active_partitions = None  # faust: every assigned partition
     consumer.app, consumer.flow_active = _App(), True
@@ -91,21 +91,26 @@ def _consumer(committed: int | None = None) -> Any:
 
 
 async def _read_and_ack(consumer: Any, offsets: list[int]) -> None:
-    """What faust's fetch loop and the agent do for records read at ``offsets``."""
+    """What the fetcher (one fetch, given out back to back), faust's fetch loop and the
+    agent do for records read at ``offsets``."""
+    reads, fetch = consumer._thread.reads, object()
     for offset in offsets:
+        reads.handed_on(PARTITION, reads.seeks.get(PARTITION, 0), offset, fetch)
         last = consumer._read_offset[PARTITION]
         if last and offset - last > 1:
             await consumer._add_gap(PARTITION, last + 1, offset)
         consumer._read_offset[PARTITION] = offset
-        consumer._acked_index[PARTITION].add(offset)
-        consumer._acked[PARTITION].append(offset)
+        _ack(consumer, [offset])
+    reads.finished(PARTITION, fetch)
 
 
 def _ack(consumer: Any, offsets: list[int]) -> None:
-    """Records acked with nothing noted about the offsets before them."""
+    """Records acked with nothing noted about the offsets before them (once each, as
+    faust's ``Consumer.ack``)."""
     for offset in offsets:
-        consumer._acked_index[PARTITION].add(offset)
-        consumer._acked[PARTITION].append(offset)
+        if offset not in consumer._acked_index[PARTITION]:
+            consumer._acked_index[PARTITION].add(offset)
+            consumer._acked[PARTITION].append(offset)
 
 
 async def test_one_commit_passes_every_transaction_marker_among_the_acked_records() -> None:
@@ -210,8 +215,9 @@ async def test_a_record_taken_and_never_acked_one_past_the_commit_is_not_committ
     assert await _seeks_made(consumer) == [(PARTITION, 64)]
 
 
-async def test_a_commit_marker_one_past_the_commit_is_still_committed_past() -> None:
+async def test_a_commit_marker_at_the_committed_offset_is_committed_past() -> None:
     consumer = _consumer(committed=64)  # 64: the marker of the transaction before
+    consumer._thread.reads.seeked(PARTITION, 64)  # the worker reads on from its commit
     await _read_and_ack(consumer, [65, 66])
 
     assert consumer._new_offset(PARTITION) == 67
@@ -259,13 +265,36 @@ async def test_a_partition_never_committed_and_never_read_is_read_from_the_start
     assert await _seeks_made(consumer) == [(PARTITION, -1)]
 
 
-async def test_records_read_again_after_a_seek_back_are_no_gap_and_one_commit_passes_all() -> None:
+async def test_records_read_again_after_a_seek_back_are_counted_once_in_one_commit() -> None:
     consumer = _consumer(committed=10)
     await _read_and_ack(consumer, [10, 12, 14, 16, 18, 20])
-    consumer._read_offset[PARTITION] = 10  # faust seeks back to the committed offset
-    await _read_and_ack(consumer, [22])  # the first record it hands on is past those read
+    consumer._thread.reads.seeked(PARTITION, 10)  # a seek back to the committed offset
+    consumer._read_offset[PARTITION] = 10
+    await _read_and_ack(consumer, [10, 12, 14, 16, 18, 20, 22])
 
     assert consumer._new_offset(PARTITION) == 23
+
+
+async def test_offsets_before_a_record_not_fetched_back_to_back_are_no_gap() -> None:
+    consumer = _consumer(committed=1)
+    reads = consumer._thread.reads
+    reads.seeked(PARTITION, 1)
+    fetch = object()
+    for offset in (2, 4, 6, 8):
+        reads.handed_on(PARTITION, 1, offset, fetch)
+    _ack(consumer, [2, 4, 6])
+    # faust threw away the rest of that fetch (8 and on, a rebalance) and set its read
+    # offset back to the committed one; the next fetch starts past them
+    consumer._read_offset[PARTITION] = 1
+    reads.handed_on(PARTITION, 1, 130, object())
+    await consumer._add_gap(PARTITION, 2, 130)
+    _ack(consumer, [130])
+
+    assert consumer._new_offset(PARTITION) == 8  # past the marker after 6, not past 8
+    consumer._committed_offset[PARTITION] = 8
+    for _ in range(HEAD_STALLS_BEFORE_REWIND):
+        assert consumer._new_offset(PARTITION) is None
+    assert await _seeks_made(consumer) == [(PARTITION, 8)]  # read again from there
 
 
 class _Record:
@@ -274,13 +303,13 @@ class _Record:
 
 
 def test_records_fetched_before_a_seek_of_their_partition_are_not_handed_on() -> None:
-    seeks: dict[TP, int] = {}
-    fetched = faust_app._Fetched([_Record(o) for o in (40, 42, 44, 46)], PARTITION, seeks)
-    other = faust_app._Fetched([_Record(7)], TP("waste.flow-events.v1", 1), seeks)
+    reads = faust_app._Reads(defaultdict(faust_app._Gaps))
+    fetched = faust_app._Fetched([_Record(o) for o in (40, 42, 44, 46)], PARTITION, reads)
+    other = faust_app._Fetched([_Record(7)], TP("waste.flow-events.v1", 1), reads)
     records = iter(fetched)
 
     assert next(records).offset == 40
-    seeks[PARTITION] = 1  # a seek of the partition, made while the records waited
+    reads.seeked(PARTITION, 12)  # a seek of the partition, made while the records waited
 
     assert [r.offset for r in records] == []
     assert [r.offset for r in other] == [7]  # other partitions' records are still current
@@ -317,6 +346,7 @@ async def test_stream_partitions_never_committed_are_read_again_from_their_begin
     aiokafka = _AIOKafkaConsumer({never: None, at_zero: 0, at_twelve: 12, changelog: None})
     thread: Any = object.__new__(faust_app._ReadCommittedConsumerThread)
     thread._ensure_consumer = lambda: aiokafka
+    thread.consumer = type("Consumer", (), {"_gap": defaultdict(faust_app._Gaps)})()
     thread.app = _App()
     thread.app.conf = type("Conf", (), {"consumer_auto_offset_reset": "earliest"})()
 
@@ -326,4 +356,28 @@ async def test_stream_partitions_never_committed_are_read_again_from_their_begin
     # where the group never committed (the fetcher had got past it)
     assert sorted(aiokafka._fetcher.moves) == sorted([(at_zero, 0), (at_twelve, 12), (never, -1)])
     assert committed == {never: None, at_zero: 0, at_twelve: 12, changelog: None}
-    assert thread.seeks == {never: 1, at_zero: 1, at_twelve: 1}
+    assert thread.reads.seeks == {never: 1, at_zero: 1, at_twelve: 1}
+
+
+def test_gaps_are_kept_merged_and_chopped_as_faust_reads_them() -> None:
+    gaps = faust_app._Gaps()
+    for begin, end in [(13, 14), (11, 12), (20, 25), (11, 14), (22, 23)]:
+        gaps.addi(begin, end)  # overlapping spans: faust would count those offsets twice
+
+    assert sorted((iv.begin, iv.end) for iv in gaps) == [(11, 14), (20, 25)]
+    assert gaps.overlaps(12)
+    assert not gaps.overlaps(15)
+
+    gaps.chop(0, 22)  # what a commit up to 22 leaves
+
+    assert sorted((iv.begin, iv.end) for iv in gaps) == [(22, 25)]
+    gaps.addi(30, 31)
+    assert len(gaps) == 2
+
+
+async def test_offsets_acked_twice_or_behind_the_commit_do_not_hold_it_up() -> None:
+    consumer = _consumer(committed=70)
+    await _read_and_ack(consumer, [70, 72])
+    consumer._acked[PARTITION][:0] = [69, 70, 71]  # stale: behind it, acked again, a gap
+
+    assert consumer._new_offset(PARTITION) == 73
