@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from typing import Any
+from weakref import WeakSet
 
 import pytest
 from faust.types import TP
@@ -20,7 +21,6 @@ from zw_shared.adapters.faust_app import (
     UNREAD_CHECKS_BEFORE_REWIND,
     UNREAD_MARGIN,
     _ReadCommittedConsumer,
-    _TakenMessages,
 )
 
 pytestmark = pytest.mark.unit
@@ -78,7 +78,7 @@ def _consumer(committed: int | None = None) -> Any:
     consumer._gap = defaultdict(faust_app._Gaps)
     consumer._committed_offset = defaultdict(lambda: None)
     consumer._read_offset = defaultdict(lambda: None)
-    consumer._unacked_messages = _TakenMessages()
+    consumer._unacked_messages = WeakSet()  # faust's: the messages taken, not yet acked
     consumer._thread = _Thread()
     consumer._thread.reads = faust_app._Reads(consumer._gap)
     consumer._paused_partitions = set()
@@ -206,7 +206,7 @@ async def test_a_record_taken_and_never_acked_one_past_the_commit_is_not_committ
     consumer = _consumer(committed=64)
     taken = _Message(PARTITION, 64)
     consumer._unacked_messages.add(taken)
-    del taken  # dropped without an ack: gone from faust's weak set, not from what was taken
+    del taken  # dropped without an ack: gone from faust's weak set of unacked messages
     _ack(consumer, [65, 66])
 
     for _ in range(HEAD_STALLS_BEFORE_REWIND):

@@ -27,7 +27,6 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import Any
-from weakref import WeakSet
 
 import faust
 from aiokafka.consumer.fetcher import OffsetResetStrategy
@@ -210,16 +209,15 @@ class _ReadCommittedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         restores its tables, trusting this seek to read them again."""
         consumer = self._ensure_consumer()
         committed: dict[TP, int | None] = {}
-        never: list[Any] = []
         for tp in consumer._subscription.assigned_partitions():
-            offset = await consumer.committed(tp)
-            committed[tp] = offset
-            if offset is not None:
-                self._seek(consumer, tp, offset)
-            elif self._reads_from_beginning(tp):
-                never.append(tp)
-        if never:
-            await self._seek_to_beginning(consumer, never)
+            committed[tp] = await consumer.committed(tp)
+        await self._seek_all(
+            {
+                tp: o
+                for tp, o in committed.items()
+                if o is not None or self._reads_from_beginning(tp)
+            }
+        )
         return committed
 
     async def seek_counted(self, positions: Mapping[TP, int | None]) -> None:
@@ -262,26 +260,12 @@ class _ReadCommittedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
             consumer.in_transaction = was
 
 
-class _TakenMessages(WeakSet[Any]):
-    """faust's set of the messages streams took and have not acked yet, remembering the
-    offsets taken per partition (until they are committed past)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.taken: defaultdict[TP, set[int]] = defaultdict(set)
-
-    def add(self, item: Any) -> None:
-        super().add(item)
-        self.taken[item.tp].add(item.offset)
-
-
 class _ReadCommittedConsumer(faust_aiokafka.Consumer):
     _zw_stalls: dict[TP, tuple[tuple[int, int], int]]
     _zw_unread: dict[TP, tuple[int, int]]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._unacked_messages = _TakenMessages()
         self._gap = defaultdict(_Gaps)
 
     def _new_consumer_thread(self) -> _ReadCommittedConsumerThread:
@@ -322,14 +306,7 @@ class _ReadCommittedConsumer(faust_aiokafka.Consumer):
             self._watch_head(tp)
         else:
             self._head_stalls().pop(tp, None)
-            taken = self._taken().get(tp)
-            if taken:
-                taken.difference_update([o for o in taken if o < offset])
         return offset
-
-    def _taken(self) -> dict[TP, set[int]]:
-        unacked = self._unacked_messages
-        return unacked.taken if isinstance(unacked, _TakenMessages) else {}
 
     def _head_unknown(self, tp: TP) -> bool:
         """Whether the committed offset is neither acked nor a gap, with records acked past
@@ -367,13 +344,13 @@ class _ReadCommittedConsumer(faust_aiokafka.Consumer):
         return (committed, read) if self.app.topics.acks_enabled_for(tp.topic) else None
 
     def _watch_head(self, tp: TP) -> None:
-        """faust commits nothing more on a partition whose acked offsets start more than one
-        past its committed offset, and waits for the missing ones forever. They are either a
-        record that was taken but never acked, or offsets skipped before the first record
-        read that faust did not note as a gap. When the same offsets stay missing over
-        several commits and no record below them is being processed, the partition is read
-        again from its committed offset: the records are processed again (every worker is
-        idempotent, as after a restart) and the missing offsets are acked or noted as gaps."""
+        """No commit passes a committed offset that is neither acked nor a gap the fetcher
+        skipped (:meth:`_head_unknown`): a record taken but never acked, or one faust threw
+        away; nor a partition read past its commit with nothing acked. When the same offsets
+        stay so over several commits and no record below them is being processed, the
+        partition is read again from its committed offset: the records are processed again
+        (every worker is idempotent, as after a restart) and the missing offsets are acked
+        or noted as gaps."""
         acked, committed = self._acked.get(tp), self._committed_offset.get(tp)
         stalls = self._head_stalls()
         if acked and committed is not None and self._head_unknown(tp):
@@ -509,14 +486,13 @@ def watch_unread(app: faust.App, interval_s: float = UNREAD_CHECK_INTERVAL_S) ->
 
 
 def offsets_report(app: faust.App) -> list[str]:
-    """Per assigned partition that takes acks: committed, last read, acked, taken and in
-    flight, whether faust fetches it (for ``zw_shared.task_dump``)."""
+    """Per assigned partition that takes acks: committed, last read, acked and in flight,
+    whether faust fetches it (for ``zw_shared.task_dump``)."""
     consumer: Any = app.consumer
     active = consumer._active_partitions
     in_flight: dict[TP, int] = defaultdict(int)
     for message in list(consumer._unacked_messages):
         in_flight[message.tp] += 1
-    taken = consumer._unacked_messages.taken if hasattr(consumer._unacked_messages, "taken") else {}
     lines = [f"rebalancing {app.rebalancing}, flow control {app.flow_control.is_active()}, "
              f"consumer flow {consumer.flow_active}"]  # fmt: skip
     for tp in sorted(consumer.assignment()):
@@ -526,7 +502,7 @@ def offsets_report(app: faust.App) -> list[str]:
         lines.append(
             f"{tp.topic}/{tp.partition}: committed {consumer._committed_offset.get(tp)} "
             f"read {consumer._read_offset.get(tp)} acked {len(acked)} "
-            f"(min {min(acked) if acked else None}) taken {len(taken.get(tp, ()))} "
+            f"(min {min(acked) if acked else None}) "
             f"in flight {in_flight[tp]} fetched {active is None or tp in active} "
             f"paused {tp in consumer._paused_partitions} highwater {consumer.highwater(tp)}"
         )
