@@ -8,10 +8,12 @@ import asyncio
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from faults_support import Record, until_answered
+from faults_support import Record, read_topic, until_answered
 
 from zw_shared.contracts.envelope import CloudEvent
 from zw_shared.testing.identities import actor_headers
@@ -139,3 +141,76 @@ def steps_of(by_step: Counter[tuple[str, str]], numbers: set[str]) -> dict[str, 
         if no in numbers:
             found[no].extend([step] * count)
     return {no: sorted(found[no]) for no in numbers}
+
+
+async def status_of(api: httpx.AsyncClient, manifest_no: str) -> str:
+    answer = await api.get(f"/manifests/{manifest_no}", headers=SHIPPER)
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["status"])
+
+
+async def until_drafted(runs: list[ManifestRun], count: int, timeout_s: float = 120) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while sum(run.manifest_no is not None for run in runs) < count:
+        assert asyncio.get_running_loop().time() < deadline, "the manifests never got drafted"
+        await asyncio.sleep(0.05)
+
+
+@dataclass(frozen=True)
+class Manifests:
+    """Manifests driven through every step across a fault, and what the node recorded."""
+
+    runs: list[ManifestRun]
+    numbers: set[str]  # the numbers the node answered with
+    by_step: Counter[tuple[str, str]]  # (manifest number, event type) on the events topic
+    ids: Counter[str]  # CloudEvents ids on the events topic
+    states: dict[str, str]  # each manifest's status as the API reads it afterwards
+
+    def assert_every_transition_once(self) -> None:
+        """Every manifest processed, each of its steps recorded exactly once, and no
+        manifest answered 201 read as unknown afterwards."""
+        assert len(self.numbers) == len(self.runs), "every manifest has a number of its own"
+        assert set(self.states.values()) == {"processed"}, self.states
+        expected = dict.fromkeys(self.numbers, sorted(STEPS))
+        assert steps_of(self.by_step, self.numbers) == expected
+        drafted = self.drafted()
+        assert len(drafted) == len(set(drafted)), "a manifest drafted twice"
+        assert not {i: n for i, n in self.ids.items() if n > 1}, "an event published twice"
+        # a manifest answered 201 is never "unknown" afterwards, not even while a worker
+        # restores its tables (it answers 503, which clients retry)
+        lost = [miss for run in self.runs for miss in run.not_found]
+        assert not lost, f"a manifest answered 201 read 404 afterwards: {lost}"
+
+    def drafted(self) -> list[str]:
+        return [no for (no, step) in self.by_step if step == STEPS[0]]
+
+
+async def manifests_through(
+    api_url: str,
+    bootstrap: str,
+    events_topic: str,
+    fault: Callable[[], Awaitable[None]],
+    count: int = 12,
+    concurrent: int = 6,
+) -> Manifests:
+    """Drives ``count`` manifests (``concurrent`` at a time) under one approved application;
+    runs ``fault`` once half of the first wave is drafted (commands in flight, none
+    finished); returns what the node recorded once every manifest is processed."""
+    with httpx.Client(base_url=api_url, timeout=30) as setup:
+        approval_id = approved_application(setup)
+    gate = asyncio.Semaphore(concurrent)
+    async with httpx.AsyncClient(base_url=api_url, timeout=30) as api:
+        runs = [ManifestRun(api, approval_id, timeout_s=200) for _ in range(count)]
+
+        async def one(run: ManifestRun) -> str:
+            async with gate:
+                return await run.run()
+
+        tasks = [asyncio.create_task(one(run)) for run in runs]
+        await until_drafted(runs, concurrent // 2)
+        await fault()
+        numbers = set(await asyncio.gather(*tasks))
+
+        by_step, ids = transitions(await read_topic(bootstrap, events_topic))
+        states = {no: await status_of(api, no) for no in numbers}
+    return Manifests(runs, numbers, by_step, ids, states)

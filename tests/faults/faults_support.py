@@ -135,9 +135,10 @@ def scoring_services(env: dict[str, str], prefix: str) -> list[Service]:
     ]  # fmt: skip
 
 
-def hazardous_services(env: dict[str, str], prefix: str) -> list[Service]:
+def hazardous_services(env: dict[str, str], prefix: str, workers: int = 1) -> list[Service]:
     """One province node serving Jiangsu (32) and Shanghai (31): every step of a manifest
-    from Jiangsu to Shanghai is decided by its one worker."""
+    from Jiangsu to Shanghai is decided by its active worker. With ``workers`` > 1 the
+    others (``hazardous-worker-2``, ...) are its standbys; the API knows them all."""
     node = {
         **env,
         "NODE_ID": "faults",
@@ -145,28 +146,41 @@ def hazardous_services(env: dict[str, str], prefix: str) -> list[Service]:
         "HAZARDOUS_APP_ID": f"{prefix}hazardous",
         "COMMAND_TIMEOUT_S": "4",
         "WORKER_SESSION_TIMEOUT_S": "6",
-        "WORKER_DATA_DIR": f"/tmp/zw-faults/{prefix}hazardous",
         "WORKER_LOG_LEVEL": "warning",
     }
-    api, worker = free_port(), free_port()
+    services = []
+    for n in range(1, workers + 1):
+        name = "hazardous-worker" if n == 1 else f"hazardous-worker-{n}"
+        port = free_port()
+        services.append(Service(name, ["hazardous-transfer-worker"], {
+            **node, "WORKER_WEB_PORT": str(port),
+            "WORKER_DATA_DIR": f"/tmp/zw-faults/{prefix}hazardous-{n}",
+        }, port))  # fmt: skip
+    api = free_port()
+    urls = ",".join(worker.url for worker in services)
     return [
-        Service("hazardous-worker", ["hazardous-transfer-worker"],
-                {**node, "WORKER_WEB_PORT": str(worker)}, worker),
-        Service("hazardous-api", ["hazardous-transfer-api"],
-                {**node, "API_PORT": str(api), "WORKER_URL": f"http://127.0.0.1:{worker}"}, api),
-    ]  # fmt: skip
+        *services,
+        Service(
+            "hazardous-api",
+            ["hazardous-transfer-api"],
+            {**node, "API_PORT": str(api), "WORKER_URL": urls},
+            api,
+        ),
+    ]
 
 
 @contextmanager
 def running_system(bootstrap: str, *groups: str, **intake_extra: str) -> Iterator[System]:
     """Provisions a fresh prefix and starts the named groups of services (``intake``,
-    ``scoring``, ``hazardous``), workers first, in parallel; stops all on exit."""
+    ``scoring``, ``hazardous``, or ``hazardous-pair``: a node with two workers), workers
+    first, in parallel; stops all on exit."""
     prefix = provision(bootstrap, f"f{uuid.uuid4().hex[:8]}.")
     env = base_env(bootstrap, prefix)
     makers: dict[str, Callable[[], list[Service]]] = {
         "intake": lambda: intake_services(env, prefix, **intake_extra),
         "scoring": lambda: scoring_services(env, prefix),
         "hazardous": lambda: hazardous_services(env, prefix),
+        "hazardous-pair": lambda: hazardous_services(env, prefix, workers=2),
     }
     system = System(bootstrap, prefix)
     for group in groups:

@@ -26,17 +26,9 @@ from faults_flows import (
     totals_when,
     until_count,
 )
-from faults_hazardous import (
-    SHIPPER,
-    STEPS,
-    ManifestRun,
-    approved_application,
-    steps_of,
-    transitions,
-)
+from faults_hazardous import STEPS, manifests_through
 from faults_support import (
     System,
-    read_topic,
     register_facility,
     running_system,
 )
@@ -45,8 +37,6 @@ pytestmark = pytest.mark.e2e
 log = logging.getLogger(__name__)
 
 CLIENTS = 4
-MANIFESTS = 12
-CONCURRENT_MANIFESTS = 6
 
 
 @pytest.fixture(scope="module")
@@ -101,48 +91,13 @@ async def settled_partly(scoring: httpx.AsyncClient, cell: str) -> None:
 async def test_a_transfer_worker_killed_mid_stream_records_every_transition_once(
     system: System,
 ) -> None:
-    api_url = system["hazardous-api"].url
-    with httpx.Client(base_url=api_url, timeout=30) as setup:
-        approval_id = approved_application(setup)
-    gate = asyncio.Semaphore(CONCURRENT_MANIFESTS)
-    async with httpx.AsyncClient(base_url=api_url, timeout=30) as api:
-        runs = [ManifestRun(api, approval_id, timeout_s=200) for _ in range(MANIFESTS)]
+    manifests = await manifests_through(
+        system["hazardous-api"].url,
+        system.bootstrap,
+        system.topic("hazardous.transfer-events.v1"),
+        lambda: restart(system, "hazardous-worker"),
+    )
 
-        async def one(run: ManifestRun) -> str:
-            async with gate:
-                return await run.run()
-
-        tasks = [asyncio.create_task(one(run)) for run in runs]
-        # kill it with commands in flight: some manifests drafted, none finished
-        await until_drafted(runs, CONCURRENT_MANIFESTS // 2)
-        await restart(system, "hazardous-worker")
-        numbers = set(await asyncio.gather(*tasks))
-
-        records = await read_topic(system.bootstrap, system.topic("hazardous.transfer-events.v1"))
-        by_step, ids = transitions(records)
-        states = {no: await status_of(api, no) for no in numbers}
-
-    assert len(numbers) == MANIFESTS, "every manifest has a number of its own"
-    assert sum(run.attempts for run in runs) > MANIFESTS * len(STEPS), "no command was retried"
-    assert set(states.values()) == {"processed"}, states
-    assert steps_of(by_step, numbers) == dict.fromkeys(numbers, sorted(STEPS))
-    drafted = [no for (no, step) in by_step if step == STEPS[0]]
-    assert len(drafted) == len(set(drafted)), "a manifest drafted twice"
-    assert not {i: n for i, n in ids.items() if n > 1}, "an event published twice"
-    # a manifest answered 201 is never "unknown" afterwards, not even while the restarted
-    # worker restores its tables (it answers 503, which clients retry)
-    lost = [miss for run in runs for miss in run.not_found]
-    assert not lost, f"a manifest answered 201 read 404 afterwards: {lost}"
-
-
-async def status_of(api: httpx.AsyncClient, manifest_no: str) -> str:
-    answer = await api.get(f"/manifests/{manifest_no}", headers=SHIPPER)
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["status"])
-
-
-async def until_drafted(runs: list[ManifestRun], count: int, timeout_s: float = 120) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while sum(run.manifest_no is not None for run in runs) < count:
-        assert asyncio.get_running_loop().time() < deadline, "the manifests never got drafted"
-        await asyncio.sleep(0.05)
+    manifests.assert_every_transition_once()
+    attempts = sum(run.attempts for run in manifests.runs)
+    assert attempts > len(manifests.runs) * len(STEPS), "no command was retried"

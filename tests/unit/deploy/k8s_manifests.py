@@ -27,6 +27,12 @@ class Manifests:
         assert len(found) == 1, f"{len(found)} objects {kind}/{name}"
         return found[0]
 
+    def workload(self, name: str) -> Object:
+        """The Deployment or StatefulSet of that name."""
+        found = [o for o in self.workloads() if o["metadata"]["name"] == name]
+        assert len(found) == 1, f"{len(found)} workloads named {name}"
+        return found[0]
+
     def of_kind(self, kind: str) -> list[Object]:
         return [o for o in self.objects if o["kind"] == kind]
 

@@ -31,8 +31,8 @@ from zw_shared.topics import HAZARDOUS_EVENTS, WASTE_FLOW_EVENTS
 
 APIS = {"waste-intake-api": 8001, "scoring-api": 8002, "hazardous-transfer-api": 8003}
 WORKERS = {"waste-intake-worker": 6061, "scoring-worker": 6062, "hazardous-transfer-worker": 6063}
-# One instance per province node: its tables hold every record of the node (see the manifest).
-SINGLE_INSTANCE = {"hazardous-transfer-worker"}
+# One active worker per province node, the others its standbys (see the manifest).
+ONE_ACTIVE = {"hazardous-transfer-worker"}
 SECRET_LIKE = re.compile(r"TOKEN|SECRET|PASSWORD|API_KEY|CREDENTIAL")
 MIN_KUBERNETES = "1.28.0"  # the pod-index label the brokers take their node id from
 
@@ -144,16 +144,27 @@ def test_every_api_has_two_replicas_or_more_a_service_and_an_autoscaler(base: Ma
         assert service["spec"]["ports"][0]["port"] == port, name
 
 
-def test_every_worker_that_can_share_its_group_runs_two_replicas_or_more(
+def test_every_worker_runs_two_replicas_or_more(
     base: Manifests,
 ) -> None:
     for name in WORKERS:
-        deployment = base.get("Deployment", name)
-        if name in SINGLE_INSTANCE:
-            assert deployment["spec"]["replicas"] == 1, name
-            assert deployment["spec"]["strategy"]["type"] == "Recreate", name
-        else:
-            assert deployment["spec"]["replicas"] >= 2, name
+        assert base.workload(name)["spec"]["replicas"] >= 2, name
+
+
+def test_the_api_of_a_node_names_each_of_its_workers(base: Manifests) -> None:
+    # a standby answers 421: the API must be able to reach the active worker by name
+    for name in ONE_ACTIVE:
+        workers = base.get("StatefulSet", name)
+        service = base.get("Service", workers["spec"]["serviceName"])
+        (api,) = containers(base.workload(name.replace("-worker", "-api")))
+        port = WORKERS[name]
+        pods = [
+            f"{name}-{n}.{service['metadata']['name']}" for n in range(workers["spec"]["replicas"])
+        ]
+        url = base.env(api)["WORKER_URL"]
+
+        assert service["spec"]["clusterIP"] == "None", "headless: one DNS name per pod"
+        assert url.split(",") == [f"http://{pod}:{port}" for pod in pods]
 
 
 def test_no_worker_has_more_replicas_than_its_topic_partitions(base: Manifests) -> None:
@@ -164,7 +175,7 @@ def test_no_worker_has_more_replicas_than_its_topic_partitions(base: Manifests) 
         "hazardous-transfer-worker": HAZARDOUS_EVENTS.partitions,
     }
     for name in WORKERS:
-        assert base.get("Deployment", name)["spec"]["replicas"] <= partitions[name], name
+        assert base.workload(name)["spec"]["replicas"] <= partitions[name], name
     autoscaled = {
         a["spec"]["scaleTargetRef"]["name"] for a in base.of_kind("HorizontalPodAutoscaler")
     }
@@ -173,7 +184,7 @@ def test_no_worker_has_more_replicas_than_its_topic_partitions(base: Manifests) 
 
 def test_every_service_container_is_probed_on_readyz_and_healthz(base: Manifests) -> None:
     for name, port in {**APIS, **WORKERS}.items():
-        (container,) = containers(base.get("Deployment", name))
+        (container,) = containers(base.workload(name))
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
         ready = container["readinessProbe"]["httpGet"]
         live = container["livenessProbe"]["httpGet"]
@@ -234,7 +245,7 @@ def test_the_tokens_reach_the_services_that_need_them(base: Manifests) -> None:
 
 def test_every_service_pod_is_scraped_on_its_metrics_port(base: Manifests) -> None:
     for name, port in {**APIS, **WORKERS}.items():
-        annotations = base.get("Deployment", name)["spec"]["template"]["metadata"]["annotations"]
+        annotations = base.workload(name)["spec"]["template"]["metadata"]["annotations"]
         assert annotations["prometheus.io/scrape"] == "true", name
         assert annotations["prometheus.io/port"] == str(port), name
         assert annotations["prometheus.io/path"] == "/metrics", name

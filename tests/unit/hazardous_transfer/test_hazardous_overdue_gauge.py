@@ -51,3 +51,10 @@ def test_the_count_follows_the_documents_at_each_scrape() -> None:
 
     assert before == {'hazardous_overdue_manifests{origin_province="31"}': 0}
     assert scraped(collector) == {'hazardous_overdue_manifests{origin_province="31"}': 1}
+
+
+def test_a_standby_worker_reports_no_count_of_its_own() -> None:
+    collector = OverdueManifests()
+    collector.watch(lambda: None, frozenset({"31", "32"}))  # a standby: no documents of its own
+
+    assert scraped(collector) == {}

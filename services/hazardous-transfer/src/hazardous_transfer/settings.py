@@ -37,7 +37,8 @@ class HazardousSettings(KafkaSettings):
     worker_fetch_max_wait_ms: int = Field(default=50, ge=1, le=1500)
     # How long the worker's producer gathers records into one request.
     worker_producer_linger_ms: float = Field(default=5, ge=0, le=100)
-    # Where the API reads records from (the worker's web server of the same node).
+    # Where the API reads records from: the web server of the node's worker, or of each of
+    # its workers, separated by commas (the active one answers, standbys answer 421).
     worker_url: str = "http://127.0.0.1:6063"
 
     # The node: its name on reply topics and the provinces it serves.

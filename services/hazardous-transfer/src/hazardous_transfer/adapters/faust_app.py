@@ -1,6 +1,7 @@
 """The faust application of the worker, with the same /healthz, /readyz and /metrics as the
 APIs, served by faust's web server. /readyz answers 200 only when the broker answers and the
-tables are restored from their changelogs."""
+tables are restored from their changelogs, and says whether the worker is the node's active
+worker or a standby (see :mod:`hazardous_transfer.adapters.one_active`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from faust.exceptions import NotReady
 from faust.web import Request, Response, View
 from prometheus_client import generate_latest
 
+from hazardous_transfer.adapters.one_active import OneActiveAssignor, is_active
 from hazardous_transfer.settings import HazardousSettings
 from zw_shared.adapters import faust_app as shared_faust
 
@@ -77,6 +79,8 @@ def create_faust_app(settings: HazardousSettings) -> faust.App:
         web_bind=settings.worker_web_host,
         web_port=settings.worker_web_port,
         fetch_max_wait_ms=settings.worker_fetch_max_wait_ms,
+        # every partition to one worker of the node, standby copies to the others
+        PartitionAssignor=OneActiveAssignor,
     )
     add_health_pages(app, settings.readiness_timeout_s)
     return app
@@ -101,6 +105,11 @@ def tables_recovered(app: faust.App) -> bool:
     return bool(recovery.completed.is_set() and not app.in_recovery and not app.rebalancing)
 
 
+def role(app: faust.App) -> str:
+    """``active`` (holds the node's partitions) or ``standby`` (keeps copies of its tables)."""
+    return "active" if is_active(app) else "standby"
+
+
 def add_health_pages(app: faust.App, readiness_timeout_s: float) -> None:
     @app.page("/healthz")
     async def healthz(self: View, request: Request) -> Response:
@@ -113,7 +122,8 @@ def add_health_pages(app: faust.App, readiness_timeout_s: float) -> None:
             "tables_recovered": tables_recovered(app),
         }
         ready = all(checks.values())
-        body = {"status": "ready" if ready else "not ready", "checks": checks}
+        # a standby is ready too: ready to take the node over
+        body = {"status": "ready" if ready else "not ready", "checks": checks, "role": role(app)}
         return self.json(body, status=200 if ready else 503)
 
     @app.page("/metrics")

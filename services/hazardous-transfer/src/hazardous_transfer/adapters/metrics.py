@@ -50,14 +50,16 @@ VERDICTS_NOT_SENT = Counter(
 class OverdueManifests(Collector):
     """Manifests this node owns (origin in its provinces) that are delivered, past their
     receipt time limit (an overdue event was recorded) and still not confirmed: counted from
-    the worker's manifest table on each scrape, 0 for each served province without any."""
+    the worker's manifest table on each scrape, 0 for each served province without any. A
+    standby worker (``documents`` gives None) reports none: the node's count is the active
+    worker's, and a sum over a node's workers is not doubled."""
 
     def __init__(self) -> None:
-        self.documents: Callable[[], Iterable[dict[str, Any]]] = tuple
+        self.documents: Callable[[], Iterable[dict[str, Any]] | None] = tuple
         self.served: frozenset[str] = frozenset()
 
     def watch(
-        self, documents: Callable[[], Iterable[dict[str, Any]]], served: frozenset[str]
+        self, documents: Callable[[], Iterable[dict[str, Any]] | None], served: frozenset[str]
     ) -> None:
         self.documents, self.served = documents, served
 
@@ -65,8 +67,12 @@ class OverdueManifests(Collector):
         return [_overdue_family({})]
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        documents = self.documents()
+        if documents is None:
+            yield _overdue_family({})
+            return
         counts = dict.fromkeys(sorted(self.served), 0)
-        for doc in self.documents():
+        for doc in documents:
             if (
                 doc["status"] == "delivered"
                 and doc.get("overdue_steps")

@@ -1,8 +1,8 @@
 """HTTP API of a hazardous-transfer province node.
 
 Run: ``hazardous-transfer-api`` (env: KAFKA_BOOTSTRAP_SERVERS, TOPIC_PREFIX, NODE_ID,
-SERVED_PROVINCES, WORKER_URL (this node's worker), API_HOST, API_PORT (default 8003),
-AUTH_TOKEN_SECRET (required outside development; see zw_shared.auth)).
+SERVED_PROVINCES, WORKER_URL (this node's worker, or its workers comma-separated), API_HOST,
+API_PORT (default 8003), AUTH_TOKEN_SECRET (required outside development; see zw_shared.auth)).
 Callers send ``Authorization: Bearer <token>`` (``zw-issue-token``).
 Commands are answered once the owner node recorded them; reads come from the node's worker.
 /healthz, /readyz (ready when the broker answers and verdicts can be read) and /metrics.

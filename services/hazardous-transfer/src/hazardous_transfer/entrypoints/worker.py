@@ -6,8 +6,10 @@ node), WORKER_WEB_PORT (default 6063) for /healthz, /readyz, /metrics and /recor
 
 It decides the commands for the records its provinces own (applications and manifests that
 leave them), publishes their events, copies the events of other nodes that concern its
-provinces, and emits an overdue event for every time limit that passes. Run one worker per
-node: its tables hold every record of the node.
+provinces, and emits an overdue event for every time limit that passes. A node may run
+several: one is active and holds every partition (its tables hold every record of the node),
+the others are hot standbys that keep copies of the tables and take over when it stops
+(:mod:`hazardous_transfer.adapters.one_active`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import faust
 from faust.types import StreamT
 
 from hazardous_transfer.adapters import metrics
-from hazardous_transfer.adapters.faust_app import create_faust_app
+from hazardous_transfer.adapters.faust_app import create_faust_app, tables_recovered
+from hazardous_transfer.adapters.one_active import is_active
 from hazardous_transfer.adapters.tables import create_tables
 from hazardous_transfer.adapters.transfer_worker import Headers, TransferWorker
 from hazardous_transfer.bootstrap import build_policy
@@ -75,10 +78,16 @@ def register_agents(app: faust.App, settings: HazardousSettings) -> TransferWork
 
     @app.timer(interval=settings.deadline_check_interval_s)  # type: ignore[untyped-decorator]
     async def check_deadlines() -> None:
-        await worker.check_deadlines()
+        # The active worker only, once its tables are whole: a standby's copies may lag,
+        # and a sweep over tables half restored would find limits passed again.
+        if is_active(app) and tables_recovered(app):
+            await worker.check_deadlines()
 
     add_record_pages(app, tables)
-    metrics.OVERDUE_MANIFESTS.watch(lambda: tables.records().manifest_documents(), settings.served)
+    metrics.OVERDUE_MANIFESTS.watch(
+        lambda: tables.records().manifest_documents() if is_active(app) else None,
+        settings.served,
+    )
     return worker
 
 

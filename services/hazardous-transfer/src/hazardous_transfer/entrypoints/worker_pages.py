@@ -3,7 +3,9 @@ node's API answers its clients from these.
 
 While the tables are being restored (a worker starting, or taking partitions over) a
 record not found may be one not restored yet: every page then answers 503 with
-``Retry-After``, never 404 for a record the node has recorded."""
+``Retry-After``, never 404 for a record the node has recorded. A standby worker (it holds
+copies of the tables, which may lag the active worker's) answers 421: the API then asks the
+node's other workers."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from faust.web import Request, Response, View
 from pydantic import ValidationError
 
 from hazardous_transfer.adapters.faust_app import tables_recovered
+from hazardous_transfer.adapters.one_active import is_active
 from hazardous_transfer.adapters.tables import Tables
 from hazardous_transfer.service.queries import (
     Search,
@@ -25,12 +28,17 @@ from hazardous_transfer.service.queries import (
 
 Page = Callable[..., Awaitable[Response]]
 CATCHING_UP = {"detail": "the node's worker is restoring its records; retry shortly"}
+STANDBY = {"detail": "this worker is a standby of the node; its active worker answers"}
+# 421 Misdirected Request: "not the server for this request", which is what a standby is
+STANDBY_STATUS = 421
 
 
 def add_record_pages(app: faust.App, tables: Tables, retry_after_s: int = 1) -> None:
     def when_recovered(page: Page) -> Page:
         @wraps(page)
         async def guarded(self: View, request: Request, **params: str) -> Response:
+            if not is_active(app):
+                return self.json(STANDBY, status=STANDBY_STATUS)
             if not tables_recovered(app):
                 headers = {"Retry-After": str(retry_after_s)}
                 return self.json(CATCHING_UP, status=503, headers=headers)
