@@ -7,9 +7,10 @@ A stream of single POSTs runs while one broker is stopped: every flow is still a
 exactly once. Then one scoring worker alone, over a copy of the same input, gives the same
 totals, month flows and scores as the two did.
 
-hazardous-transfer is not here: its worker keeps every record of its province node in
-tables written outside the stream's partitions (manifest-number counters, approval ledgers),
-so it runs as one instance per node (see deploy/k8s/base/hazardous-transfer.yaml)."""
+A hazardous-transfer province node runs its two workers as one active and one standby (its
+worker cannot be split by partition: see hazardous_transfer.adapters.one_active): manifests
+go through every step while one broker is stopped, and each step is recorded exactly once,
+with gap-free manifest numbers."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
+from scale_hazardous import manifests_through, transfer_node
 from scale_support import (
     Outcome,
     Poster,
@@ -52,6 +54,7 @@ from zw_shared.testing.processes import ServiceProcess
 from zw_shared.topics import (
     CELL_ASSESSMENTS,
     CELL_TOTALS,
+    HAZARDOUS_COMMANDS,
     HAZARDOUS_EVENTS,
     WASTE_CELLS,
     WASTE_DEAD_LETTERS,
@@ -68,6 +71,7 @@ FLOWS = 450
 CONCURRENCY = 12
 STOP_AFTER = FLOWS // 3  # accepted flows before one broker is stopped
 WAIT_S = 120.0
+MANIFESTS = 8
 INPUTS = (WASTE_FLOW_EVENTS, WASTE_CELLS, WASTE_FACILITIES, CELL_ASSESSMENTS, HAZARDOUS_EVENTS)
 
 
@@ -160,6 +164,37 @@ def test_two_workers_per_processor_count_every_flow_once_through_a_broker_stop(
     assert {cell: t["event_count"] for cell, t in by_two[CELL_TOTALS.name].items()} == {
         cell: count for cell, (count, _) in expected.items()
     }
+
+
+def test_a_transfer_node_of_two_workers_records_every_step_once_through_a_broker_stop(
+    cluster: KafkaCluster, tmp_path: Path
+) -> None:
+    bootstrap, began = cluster.bootstrap_servers, time.monotonic()
+    prefix = f"h2{uuid.uuid4().hex[:6]}."
+    provision_replicated(bootstrap, prefix)
+    *workers, api = transfer_node(base_env(bootstrap, prefix), prefix, tmp_path)
+    victim = leader_of_first_partition(bootstrap, HAZARDOUS_COMMANDS.full_name(prefix))
+
+    async def stop_a_broker() -> None:
+        await asyncio.to_thread(cluster.stop_broker, victim)
+        print(f"broker {victim} stopped at {time.monotonic() - began:.1f}s")
+
+    with ExitStack() as stack:
+        start_all(workers, stack)
+        start_all([api], stack)
+        print(f"the node's 3 processes ready at {time.monotonic() - began:.1f}s")
+        events = HAZARDOUS_EVENTS.full_name(prefix)
+        try:
+            manifests = asyncio.run(
+                manifests_through(api_url(api), bootstrap, events, stop_a_broker, count=MANIFESTS)
+            )
+        finally:
+            cluster.start_broker(victim)
+        print(f"{MANIFESTS} manifests processed, broker back at {time.monotonic() - began:.1f}s")
+
+    manifests.assert_every_transition_once()
+    serials = sorted(int(no[-6:]) for no in manifests.drafted())
+    assert serials == list(range(1, MANIFESTS + 1)), "numbers without a gap"
 
 
 def stream_through_a_broker_stop(
