@@ -15,8 +15,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from faults_hazardous import manifests_through
-from faults_support import Service, System, running_system
+from faults_hazardous import approved_application, manifests_through
+from faults_support import Service, System, await_for, running_system
+from kafka import KafkaConsumer, TopicPartition
 
 pytestmark = pytest.mark.e2e
 log = logging.getLogger(__name__)
@@ -93,5 +94,63 @@ async def test_the_standby_takes_the_node_over_and_records_every_transition_once
     assert sorted(int(no[-6:]) for no in manifests.drafted()) == list(range(1, MANIFESTS + 1))
 
     # the killed worker comes back as the standby: the node stays where it is
+    await asyncio.to_thread(system[active].start)
+    assert await roles(system) == {active: "standby", standby: "active"}
+
+
+def restored(service: Service) -> float:
+    """The worker's ``hazardous_table_records_restored_total``: changelog records it read."""
+    text = httpx.get(f"{service.url}/metrics", timeout=5).text
+    name = "hazardous_table_records_restored_total"
+    (line,) = [x for x in text.splitlines() if x.startswith(name)]
+    return float(line.rsplit(" ", 1)[1])
+
+
+def changelog_records(system: System) -> int:
+    """How many records the node's table changelogs hold (the sum of their end offsets)."""
+    group = system["hazardous-worker"].env["HAZARDOUS_APP_ID"]
+    consumer = KafkaConsumer(bootstrap_servers=system.bootstrap)
+    try:
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in consumer.topics()
+            if topic.startswith(f"{group}-") and topic.endswith("-changelog")
+            for p in consumer.partitions_for_topic(topic) or ()
+        ]
+        return sum(consumer.end_offsets(partitions).values())
+    finally:
+        consumer.close()
+
+
+async def test_workers_leaving_and_joining_read_no_changelog_record_twice(
+    system: System,
+) -> None:
+    with httpx.Client(base_url=system["hazardous-api"].url, timeout=30) as api:
+        approved_application(api)  # the node holds records (and the other test's besides)
+    before = await roles(system)
+    active = next(name for name, role in before.items() if role == "active")
+    standby = next(name for name in WORKERS if name != active)
+    read_by_active = await asyncio.to_thread(restored, system[active])
+
+    # the standby leaves the group and joins it again: two rebalances of the active worker
+    await asyncio.to_thread(system[standby].stop)
+    await asyncio.to_thread(system[standby].start)
+    assert await roles(system) == {active: "active", standby: "standby"}
+    assert await asyncio.to_thread(restored, system[active]) == read_by_active, (
+        "the active worker read its changelogs again"
+    )  # faust's memory store: every record of the node at each rebalance
+
+    # the restarted standby copies every record of the node ...
+    total = await asyncio.to_thread(changelog_records, system)
+    await await_for(lambda: asyncio.to_thread(restored, system[standby]), lambda n: n >= total)
+    copied = await asyncio.to_thread(restored, system[standby])
+    assert copied == total, "each record copied once"
+
+    # ... so when the active worker stops, it takes the node over without reading again
+    await asyncio.to_thread(system[active].stop)
+    system[active].process = None
+    assert await roles(system) == {active: None, standby: "active"}
+    assert await asyncio.to_thread(restored, system[standby]) == copied
+
     await asyncio.to_thread(system[active].start)
     assert await roles(system) == {active: "standby", standby: "active"}

@@ -33,6 +33,10 @@ DEAD_LETTERS = Counter(
 REPLICATED = Counter(
     "hazardous_replicated_total", "Events of other nodes copied into this node", ["event_type"]
 )
+TABLE_RECORDS_RESTORED = Counter(
+    "hazardous_table_records_restored_total",
+    "Changelog records read into the worker's tables (at a start, a takeover or a rebalance)",
+)
 COMMAND_BATCH_SIZE = Histogram(
     "hazardous_command_batch_size",
     "Commands decided together",

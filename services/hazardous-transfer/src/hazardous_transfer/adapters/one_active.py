@@ -6,21 +6,21 @@ manifest number from the prefecture's counter, the approval's ledger, the manife
 white-listed approval sums the node's approvals of the year, and the deadline sweep and the
 searches read every record (services/hazardous-transfer/README.md, "Workers of a node").
 This assignor gives EVERY partition of every topic to one member of the group, the active
-worker, and nothing to the others: they are running, joined processes that take the node
-over when the active worker leaves the group (stops, or its session expires).
+worker, and standby copies of every changelog partition to each of the others: they keep
+the node's tables up to date from the changelogs, and the one that takes over (when the
+active worker stops or its session expires) reads only what it had not read yet (its store
+knows the offset it has read up to: ``OffsetsMemoryStore`` in ``adapters/tables.py``).
 
-They keep no standby copies of the tables: faust's memory store keeps no changelog offsets,
-so a worker taking partitions over reads their changelogs from the start whether it held
-copies or not; copies would cost the standbys memory and CPU and save nothing.
-
-Which member is active: the one that held the most partitions before (so a worker joining,
-or a standby restarting, does not move the node), then the lowest member id. Every member's
+Which member is active: the one that held the most active partitions before (so a worker
+joining, or a standby restarting, does not move the node), then the one that held the most
+standby partitions (its tables are warm), then the lowest member id. Every member's
 previous assignment comes with its join request, so the group leader alone decides.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 import faust
@@ -28,34 +28,48 @@ from faust.assignor import PartitionAssignor
 from faust.assignor.client_assignment import ClientAssignment, ClientMetadata
 
 
-def held_of(assignment: ClientAssignment | None) -> int:
+@dataclass(frozen=True)
+class Held:
     """How many partitions a member held before this assignment (from its join request)."""
+
+    actives: int
+    standbys: int
+
+
+def held_of(assignment: ClientAssignment | None) -> Held:
     if assignment is None:
-        return 0
-    return sum(len(partitions) for partitions in (assignment.actives or {}).values())
+        return Held(0, 0)
+    return Held(
+        actives=sum(len(p) for p in (assignment.actives or {}).values()),
+        standbys=sum(len(p) for p in (assignment.standbys or {}).values()),
+    )
 
 
-def choose_active(held: Mapping[str, int]) -> str:
+def choose_active(held: Mapping[str, Held]) -> str:
     """The member to hold every partition; the same on every leader for the same input."""
     if not held:
         raise ValueError("no member to assign partitions to")
-    return min(held, key=lambda member: (-held[member], member))
+    return min(held, key=lambda m: (-held[m].actives, -held[m].standbys, m))
 
 
 def one_active_assignment(
-    held: Mapping[str, int],
+    held: Mapping[str, Held],
     subscriptions: Mapping[str, list[str]],
     partitions: Mapping[str, list[int]],
+    changelogs: set[str],
 ) -> dict[str, ClientAssignment]:
-    """Every partition of every topic the active member subscribes to goes to it; the other
-    members get none."""
+    """Every partition of every topic the active member subscribes to goes to it; every
+    other member gets the changelogs' partitions as standbys."""
     active = choose_active(held)
     assignments: dict[str, ClientAssignment] = {}
     for member in held:
-        topics = [t for t in subscriptions[member] if partitions.get(t)] if member == active else []
-        assignments[member] = ClientAssignment(
-            actives={t: list(partitions[t]) for t in topics}, standbys={}
-        )
+        topics = [t for t in subscriptions[member] if partitions.get(t)]
+        if member == active:
+            actives = {t: list(partitions[t]) for t in topics}
+            assignments[member] = ClientAssignment(actives=actives, standbys={})
+        else:
+            standbys = {t: list(partitions[t]) for t in topics if t in changelogs}
+            assignments[member] = ClientAssignment(actives={}, standbys=standbys)
     return assignments
 
 
@@ -75,6 +89,7 @@ class OneActiveAssignor(PartitionAssignor):
             {member: held_of(client.assignment) for member, client in clients.items()},
             subscriptions,
             partitions,
+            set(self._table_manager.changelog_topics),
         )
         # faust numbers groups of co-partitioned topics (its transactional ids use them)
         groups = self._get_copartitioned_groups(topics, cluster, subscriptions)

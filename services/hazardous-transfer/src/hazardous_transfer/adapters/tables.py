@@ -9,17 +9,69 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import faust
-from faust.types import FutureMessage
+from faust.stores.memory import Store as MemoryStore
+from faust.types import TP, EventT, FutureMessage
 
+from hazardous_transfer.adapters import metrics
 from hazardous_transfer.service.records import Records
 from hazardous_transfer.service.staging import Overlay
 
 log = logging.getLogger(__name__)
 TABLE_NAMES = ("applications", "manifests", "ledgers", "counters")
+
+
+class OffsetsMemoryStore(MemoryStore[str, Any]):
+    """faust's memory store, which also knows up to which changelog offset its data goes,
+    for the partitions the worker holds (active or standby).
+
+    faust's own memory store knows none, so after every rebalance its worker read each
+    changelog from the start again, even when it kept every partition it had: each time a
+    standby of the node joined or left the group, the active worker stopped deciding
+    commands while it re-read every record of the node, and a standby taking over re-read
+    what it had copied already. With the offsets a worker reads only what it has not read
+    (or written) yet. Data and offsets of a partition the worker no longer holds are
+    dropped: it is read from the start if it comes back."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._offsets: dict[TP, int] = {}
+
+    def persisted_offset(self, tp: TP) -> int | None:
+        return self._offsets.get(tp)
+
+    def set_persisted_offset(self, tp: TP, offset: int) -> None:
+        """faust calls this once the broker acknowledged a changelog record the worker
+        wrote (its value is in the store already)."""
+        if offset > self._offsets.get(tp, -1):
+            self._offsets[tp] = offset
+
+    def apply_changelog_batch(
+        self,
+        batch: Iterable[EventT[Any]],
+        to_key: Callable[[Any], Any],
+        to_value: Callable[[Any], Any],
+    ) -> None:
+        events = list(batch)
+        super().apply_changelog_batch(events, to_key, to_value)
+        for event in events:
+            self.set_persisted_offset(event.message.tp, event.message.offset)
+        metrics.TABLE_RECORDS_RESTORED.inc(len(events))
+
+    async def on_recovery_completed(self, active_tps: set[TP], standby_tps: set[TP]) -> None:
+        # Not faust's: it drops every key outside the ACTIVE partitions, so a standby lost
+        # most of what it had copied at each rebalance (and its offsets would then lie).
+        topic = self.table.changelog_topic.get_topic_name()
+        held = {tp.partition for tp in (*active_tps, *standby_tps) if tp.topic == topic}
+        for key in [k for k, p in self._key_partition.items() if p not in held]:
+            self.data.pop(key, None)
+            del self._key_partition[key]
+        for tp in [tp for tp in self._offsets if tp.partition not in held]:
+            del self._offsets[tp]
 
 
 class AckedTable(faust.Table[str, Any]):
@@ -29,6 +81,14 @@ class AckedTable(faust.Table[str, Any]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.unacked: dict[Any, FutureMessage] = {}
+
+    def _new_store_by_url(self, url: Any) -> Any:
+        """An :class:`OffsetsMemoryStore` (the app's store is ``memory://``)."""
+        return OffsetsMemoryStore(
+            url, self.app, self, table_name=self.name, key_type=self.key_type,
+            key_serializer=self.key_serializer, value_serializer=self.value_serializer,
+            value_type=self.value_type, loop=self.loop, options=self.options,
+        )  # fmt: skip
 
     def send_changelog(self, *args: Any, **kwargs: Any) -> FutureMessage:
         future: FutureMessage = super().send_changelog(*args, **kwargs)
@@ -130,6 +190,9 @@ def create_tables(app: faust.App) -> Tables:
                 default=None,
                 key_type=str,  # values: JSON objects (the app's default value serializer)
                 use_partitioner=True,
+                # a standby applies each changelog record as it comes (faust's default
+                # holds up to 1,000 back): its copy is as fresh as it can be at a takeover
+                standby_buffer_size=1,
                 beacon=app.tables.beacon,
                 help=f"hazardous-transfer {name}",
             )
