@@ -14,6 +14,8 @@ What it does, with its own Kafka broker (zw_shared.testing.kafka.KafkaBroker):
 1. registers ``--cells`` cells on the cells topic and pre-loads ``--events`` WasteFlowRecorded
    events across them (and across three months) onto the waste-flow topic;
 2. times a bare loop: aiokafka (read_committed) + ``CloudEvent.from_bytes`` + ``unwrap``;
+   and a faust agent that only takes the events (``_faust_stream.py``, the worker's app
+   class and batching, no tables, no output): the share of faust's own per-event path;
 3. starts one ``scoring-worker`` and times it from its first counted event (its own
    ``scoring_flow_events_total``, sampled every 0.2 s) until its consumer group has committed
    the last record of every partition; then reads its RSS from /proc;
@@ -40,9 +42,11 @@ import asyncio
 import json
 import os
 import statistics
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -164,6 +168,27 @@ async def bare_rate(bootstrap: str, topic: str, expected: int) -> float:
         await consumer.stop()
 
 
+async def faust_stream_rate(bootstrap: str, topic: str, events: int, group: str) -> float:
+    """events/s of a faust agent that only takes the topic's events (bench/_faust_stream.py):
+    faust's own share of the scoring worker's work."""
+    out = Path(tempfile.mkdtemp(prefix="bench-faust-")) / "rate"
+    env = {**os.environ, "BENCH_BOOTSTRAP": bootstrap, "BENCH_TOPIC": topic,
+           "BENCH_GROUP": group, "BENCH_EVENTS": str(events), "BENCH_OUT": str(out)}  # fmt: skip
+    script = Path(__file__).with_name("_faust_stream.py")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), "worker", "-l", "warn", "--without-web", env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        _, err = await asyncio.wait_for(process.communicate(), timeout=600)
+    except TimeoutError:
+        process.kill()
+        raise
+    if not out.exists():
+        raise RuntimeError(f"the faust stream baseline failed:\n{err.decode()[-3000:]}")
+    return float(out.read_text())
+
+
 # --- 3. the worker
 
 
@@ -271,6 +296,7 @@ async def measure(args: argparse.Namespace, bootstrap: str) -> dict[str, Any]:
     )
     assert sum(ends.values()) == args.events, (ends, args.events)
     bare = statistics.median([await bare_rate(bootstrap, topic, args.events) for _ in range(2)])
+    faust_alone = await faust_stream_rate(bootstrap, topic, args.events, f"{prefix}faust-alone")
 
     worker_port, api_port, intake_port = free_port(), free_port(), free_port()
     env = {"ENVIRONMENT": "test", "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "TOPIC_PREFIX": prefix,
@@ -302,6 +328,8 @@ async def measure(args: argparse.Namespace, bootstrap: str) -> dict[str, Any]:
         "events_per_s": round(rate, 1),
         "bare_events_per_s": round(bare, 1),
         "ratio": round(rate / bare, 3),
+        "faust_stream_events_per_s": round(faust_alone, 1),
+        "faust_stream_ratio": round(faust_alone / bare, 3),
         **latency,
         "rss_mb": round(rss, 1),
         "rss_mb_after_latency": round(rss_after, 1),
@@ -328,6 +356,8 @@ def print_table(r: dict[str, Any]) -> None:
          f"{r['events_per_s']:.0f} events/s"),
         ("bare aiokafka + from_bytes + unwrap", f"{r['bare_events_per_s']:.0f} events/s"),
         ("ratio (goal >= 0.3, and >= 10,000 events/s)", f"{r['ratio']:.3f}"),
+        ("a faust agent only taking the events (its ratio)",
+         f"{r['faust_stream_events_per_s']:.0f} events/s ({r['faust_stream_ratio']:.3f})"),
         (f"POST -> totals visible, p50 / p99 at {r['target_rate']}/s{rate_note}",
          f"{r['p50_post_to_score_ms']:.0f} / {r['p99_post_to_score_ms']:.0f} ms"),
         ("POSTs actually sent", f"{r['posted_events_per_s']:.0f} events/s"),
