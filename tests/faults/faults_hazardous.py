@@ -169,10 +169,11 @@ class Manifests:
     def assert_every_transition_once(self) -> None:
         """Every manifest processed, each of its steps recorded exactly once, and no
         manifest answered 201 read as unknown afterwards."""
-        assert len(self.numbers) == len(self.runs), "every manifest has a number of its own"
+        assert len(self.numbers) == len(self.runs), f"numbers shared: {sorted(self.numbers)}"
         assert set(self.states.values()) == {"processed"}, self.states
-        expected = dict.fromkeys(self.numbers, sorted(STEPS))
-        assert steps_of(self.by_step, self.numbers) == expected
+        found = steps_of(self.by_step, self.numbers)
+        wrong = {no: steps for no, steps in found.items() if steps != sorted(STEPS)}
+        assert not wrong, f"manifests whose steps are not each recorded once: {wrong}"
         drafted = self.drafted()
         assert len(drafted) == len(set(drafted)), "a manifest drafted twice"
         assert not {i: n for i, n in self.ids.items() if n > 1}, "an event published twice"

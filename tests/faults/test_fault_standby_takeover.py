@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 from collections.abc import Iterator
 
 import httpx
@@ -154,3 +156,49 @@ async def test_workers_leaving_and_joining_read_no_changelog_record_twice(
 
     await asyncio.to_thread(system[active].start)
     assert await roles(system) == {active: "standby", standby: "active"}
+
+
+async def test_a_worker_that_lost_the_node_while_frozen_copies_it_afresh_and_takes_it_back(
+    system: System,
+) -> None:
+    with httpx.Client(base_url=system["hazardous-api"].url, timeout=30) as api:
+        approved_application(api)
+    before = await roles(system)
+    frozen = next(name for name, role in before.items() if role == "active")
+    other = next(name for name in WORKERS if name != frozen)
+    process = system[frozen].process
+    assert process is not None
+    read_before = await asyncio.to_thread(restored, system[frozen])
+
+    # frozen past its session timeout on a quiet node: the standby takes the node over
+    os.killpg(process.pid, signal.SIGSTOP)
+    try:
+        await until_active(system[other], asyncio.get_running_loop().time())
+    finally:
+        os.killpg(process.pid, signal.SIGCONT)
+    assert await roles(system) == {frozen: "standby", other: "active"}
+
+    # it wrote as the active worker: it forgets its copy and reads every record again
+    total = await asyncio.to_thread(changelog_records, system)
+    await await_for(
+        lambda: asyncio.to_thread(restored, system[frozen]), lambda n: n - read_before >= total
+    )
+
+    async def stop_the_active_worker() -> None:
+        await asyncio.to_thread(system[other].stop)
+        system[other].process = None
+
+    # and it can take the node back, with manifests in flight
+    manifests = await manifests_through(
+        system["hazardous-api"].url,
+        system.bootstrap,
+        system.topic("hazardous.transfer-events.v1"),
+        stop_the_active_worker,
+        count=6,
+        concurrent=3,
+    )
+    assert await roles(system) == {frozen: "active", other: None}
+    manifests.assert_every_transition_once()
+    serials = sorted(int(no[-6:]) for no in manifests.drafted())
+    assert serials == list(range(serials[0], serials[0] + len(serials))), "a gap in the numbers"
+    await asyncio.to_thread(system[other].start)

@@ -3,10 +3,11 @@ the changelogs to the others; who is active stays put while it is in the group."
 
 from __future__ import annotations
 
-from faust.assignor.client_assignment import ClientAssignment
+from faust.assignor.client_assignment import ClientAssignment, ClientMetadata
 
 from hazardous_transfer.adapters.one_active import (
     Held,
+    OneActiveMetadata,
     choose_active,
     held_of,
     one_active_assignment,
@@ -39,6 +40,25 @@ def test_the_warm_standby_takes_over_not_a_fresh_process() -> None:
     held = {"m0": Held(0, 0), "m2": Held(actives=0, standbys=8)}
 
     assert choose_active(held) == "m2"
+
+
+def test_of_two_claiming_the_node_the_one_that_got_it_last_keeps_it() -> None:
+    # m0 was frozen past its session; m5 took the node over; m0 joins again, still claiming
+    held = {"m0": Held(20, 0, active_since=1000.0), "m5": Held(20, 0, active_since=1012.5)}
+
+    assert choose_active(held) == "m5"
+
+
+def test_the_metadata_a_member_joins_with_carries_when_it_got_the_node() -> None:
+    metadata = OneActiveMetadata(
+        assignment=ClientAssignment(actives={COMMANDS: [0]}, standbys={}),
+        url="http://w:6063", changelog_distribution={}, active_since=1234.5,
+    )  # fmt: skip
+    older = ClientMetadata(assignment=metadata.assignment, url="http://w:6063",
+                           changelog_distribution={})  # fmt: skip
+
+    assert OneActiveMetadata.loads(metadata.dumps()).active_since == 1234.5
+    assert OneActiveMetadata.loads(older.dumps()).active_since == 0.0, "a worker of older code"
 
 
 def test_ties_go_to_the_lowest_member_id_whoever_computes_them() -> None:

@@ -12,36 +12,50 @@ active worker stops or its session expires) reads only what it had not read yet 
 knows the offset it has read up to: ``OffsetsMemoryStore`` in ``adapters/tables.py``).
 
 Which member is active: the one that held the most active partitions before (so a worker
-joining, or a standby restarting, does not move the node), then the one that held the most
-standby partitions (its tables are warm), then the lowest member id. Every member's
-previous assignment comes with its join request, so the group leader alone decides.
+joining, or a standby restarting, does not move the node); of two that both held them (a
+worker frozen past its session, whose node a standby took over, joins again still
+claiming it) the one that got them last; then the one that held the most standby
+partitions (its tables are warm); then the lowest member id. Every member's previous
+assignment, and when it last got active partitions (its clock: only the order of claims
+at least a session timeout apart matters), come with its join request, so the group leader
+alone decides.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import faust
 from faust.assignor import PartitionAssignor
 from faust.assignor.client_assignment import ClientAssignment, ClientMetadata
 
 
+class OneActiveMetadata(ClientMetadata, namespace="@OneActiveMetadata"):
+    """faust's join metadata, and when the member last got active partitions (``time.time()``;
+    0 if never: also what a member running older code sends)."""
+
+    active_since: float = 0.0
+
+
 @dataclass(frozen=True)
 class Held:
-    """How many partitions a member held before this assignment (from its join request)."""
+    """What a member held before this assignment (from its join request)."""
 
     actives: int
     standbys: int
+    active_since: float = 0.0
 
 
-def held_of(assignment: ClientAssignment | None) -> Held:
+def held_of(assignment: ClientAssignment | None, active_since: float = 0.0) -> Held:
     if assignment is None:
         return Held(0, 0)
     return Held(
         actives=sum(len(p) for p in (assignment.actives or {}).values()),
         standbys=sum(len(p) for p in (assignment.standbys or {}).values()),
+        active_since=active_since,
     )
 
 
@@ -49,7 +63,10 @@ def choose_active(held: Mapping[str, Held]) -> str:
     """The member to hold every partition; the same on every leader for the same input."""
     if not held:
         raise ValueError("no member to assign partitions to")
-    return min(held, key=lambda m: (-held[m].actives, -held[m].standbys, m))
+    return min(
+        held,
+        key=lambda m: (-held[m].actives, -held[m].active_since, -held[m].standbys, m),
+    )
 
 
 def one_active_assignment(
@@ -74,8 +91,30 @@ def one_active_assignment(
 
 
 class OneActiveAssignor(PartitionAssignor):
+    _active_since = 0.0
+
+    def on_assignment(self, assignment: Any) -> None:
+        super().on_assignment(assignment)
+        if self.assigned_actives():
+            self._active_since = time.time()
+
+    @property
+    def _metadata(self) -> OneActiveMetadata:
+        return OneActiveMetadata(
+            assignment=self._assignment,
+            url=str(self._url),
+            changelog_distribution=self.changelog_distribution,
+            external_topic_distribution=self.external_topic_distribution,
+            topic_groups=self._topic_groups,
+            active_since=self._active_since,
+        )
+
+    @classmethod
+    def _get_client_metadata(cls, metadata: Any) -> OneActiveMetadata:
+        return cast(OneActiveMetadata, OneActiveMetadata.loads(metadata.user_data))
+
     def _perform_assignment(self, cluster: Any, member_metadata: Mapping[str, Any]) -> Any:
-        clients: MutableMapping[str, ClientMetadata] = {
+        clients: MutableMapping[str, OneActiveMetadata] = {
             member: self._get_client_metadata(metadata)
             for member, metadata in member_metadata.items()
         }
@@ -86,7 +125,7 @@ class OneActiveAssignor(PartitionAssignor):
         topics = {topic for subscribed in subscriptions.values() for topic in subscribed}
         partitions = {t: sorted(cluster.partitions_for_topic(t) or ()) for t in topics}
         assignments = one_active_assignment(
-            {member: held_of(client.assignment) for member, client in clients.items()},
+            {m: held_of(c.assignment, c.active_since) for m, c in clients.items()},
             subscriptions,
             partitions,
             set(self._table_manager.changelog_topics),

@@ -20,6 +20,8 @@ from faust.types import TP, EventT, FutureMessage
 from hazardous_transfer.adapters import metrics
 from hazardous_transfer.service.records import Records
 from hazardous_transfer.service.staging import Overlay
+from zw_shared.provisioning import connect_admin, ensure_topics
+from zw_shared.topics import Cleanup, TopicSpec
 
 log = logging.getLogger(__name__)
 TABLE_NAMES = ("applications", "manifests", "ledgers", "counters")
@@ -33,13 +35,20 @@ class OffsetsMemoryStore(MemoryStore[str, Any]):
     changelog from the start again, even when it kept every partition it had: each time a
     standby of the node joined or left the group, the active worker stopped deciding
     commands while it re-read every record of the node, and a standby taking over re-read
-    what it had copied already. With the offsets a worker reads only what it has not read
-    (or written) yet. Data and offsets of a partition the worker no longer holds are
-    dropped: it is read from the start if it comes back."""
+    what it had copied. With the offsets a worker reads only what it has not read (or
+    written) yet.
+
+    At each rebalance, before faust's recovery reads anything: a partition the worker no
+    longer holds is forgotten (its keys and offset); and a worker that WAS active for a
+    partition and is not any more forgets everything (it wrote as the active worker, and a
+    change whose changelog record never reached the broker would survive in its copy), so
+    it reads the changelogs from the start as a standby. faust's own store dropped every
+    key outside the ACTIVE partitions after each recovery, a standby's copy included."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self._offsets: dict[TP, int] = {}
+        self._active: set[int] = set()  # the changelog partitions it held as active
 
     def persisted_offset(self, tp: TP) -> int | None:
         return self._offsets.get(tp)
@@ -62,16 +71,46 @@ class OffsetsMemoryStore(MemoryStore[str, Any]):
             self.set_persisted_offset(event.message.tp, event.message.offset)
         metrics.TABLE_RECORDS_RESTORED.inc(len(events))
 
-    async def on_recovery_completed(self, active_tps: set[TP], standby_tps: set[TP]) -> None:
-        # Not faust's: it drops every key outside the ACTIVE partitions, so a standby lost
-        # most of what it had copied at each rebalance (and its offsets would then lie).
+    async def on_rebalance(
+        self, assigned: set[TP], revoked: set[TP], newly_assigned: set[TP], generation_id: int = 0
+    ) -> None:
+        await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
         topic = self.table.changelog_topic.get_topic_name()
-        held = {tp.partition for tp in (*active_tps, *standby_tps) if tp.topic == topic}
-        for key in [k for k, p in self._key_partition.items() if p not in held]:
-            self.data.pop(key, None)
-            del self._key_partition[key]
-        for tp in [tp for tp in self._offsets if tp.partition not in held]:
-            del self._offsets[tp]
+        assignor: Any = self.app.assignor
+        active = {tp.partition for tp in assignor.assigned_actives() if tp.topic == topic}
+        held = active | {tp.partition for tp in assignor.assigned_standbys() if tp.topic == topic}
+        if self._active - active:
+            log.warning("%s: no longer the active worker; reading its changelog afresh", topic)
+            self.data.clear()
+            self._key_partition.clear()
+            gone = {*self._offsets, *self._recovery_offsets(topic)}
+        else:
+            for key in [k for k, p in self._key_partition.items() if p not in held]:
+                self.data.pop(key, None)
+                del self._key_partition[key]
+            gone = {tp for tp in self._offsets if tp.partition not in held}
+        self._forget(gone)
+        self._active = active
+
+    def _recovery_offsets(self, topic: str) -> set[TP]:
+        tables: Any = self.app.tables  # its recovery service is not in TableManagerT
+        recovery = tables.recovery
+        return {
+            tp for tp in (*recovery.active_offsets, *recovery.standby_offsets) if tp.topic == topic
+        }
+
+    def _forget(self, tps: set[TP]) -> None:
+        """Its offsets and faust's recovery's (which keeps a standby's own, and would go on
+        from there: past records it no longer has)."""
+        tables: Any = self.app.tables
+        recovery = tables.recovery
+        for tp in tps:
+            self._offsets.pop(tp, None)
+            recovery.active_offsets.pop(tp, None)
+            recovery.standby_offsets.pop(tp, None)
+
+    async def on_recovery_completed(self, active_tps: set[TP], standby_tps: set[TP]) -> None:
+        """Nothing: :meth:`on_rebalance` dropped what the worker no longer holds."""
 
 
 class AckedTable(faust.Table[str, Any]):
@@ -200,3 +239,33 @@ def create_tables(app: faust.App) -> Tables:
         for name in TABLE_NAMES
     }
     return Tables(tables, app)
+
+
+def declare_changelogs(app: faust.App, bootstrap: str, replication_factor: int) -> list[str]:
+    """Creates the tables' changelog topics (compacted, kept forever, with
+    ``min.insync.replicas`` 2 on 3 replicas) unless they exist, and returns once the broker
+    lists every partition of each. Called before the worker joins its group: faust creates
+    them itself as it starts, and the group leader's consumer, whose metadata may not list a
+    topic created a moment before, then assigned its partitions to nobody (faust logs
+    "Ignoring missing topic") until its next metadata refresh, minutes later. A standby never
+    copied such a table, and took a node over without its manifest-number counters."""
+    tables: Any = app.tables
+    specs = [
+        TopicSpec(
+            name=table.changelog_topic.get_topic_name(),
+            owner="hazardous-transfer",
+            partitions=table.partitions or app.conf.topic_partitions,
+            cleanup=Cleanup.COMPACT,
+            retention_ms=-1,
+            key="table key",
+            event_types=(),
+            description=f"changelog of the worker's {table.name} table",
+        )
+        for table in tables.values()
+    ]
+    admin = connect_admin(bootstrap)
+    try:
+        ensure_topics(admin, "", replication_factor, specs)
+    finally:
+        admin.close()
+    return [spec.name for spec in specs]

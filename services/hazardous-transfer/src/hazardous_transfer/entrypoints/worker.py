@@ -23,7 +23,7 @@ from faust.types import StreamT
 from hazardous_transfer.adapters import metrics
 from hazardous_transfer.adapters.faust_app import create_faust_app, tables_recovered
 from hazardous_transfer.adapters.one_active import is_active
-from hazardous_transfer.adapters.tables import create_tables
+from hazardous_transfer.adapters.tables import create_tables, declare_changelogs
 from hazardous_transfer.adapters.transfer_worker import Headers, TransferWorker
 from hazardous_transfer.bootstrap import build_policy
 from hazardous_transfer.entrypoints.worker_pages import add_record_pages
@@ -112,6 +112,7 @@ def build_worker_app(settings: HazardousSettings | None = None) -> faust.App:
 def main() -> None:
     settings = HazardousSettings()
     app = build_worker_app(settings)
+    declare_changelogs(app, settings.kafka_bootstrap_servers, settings.topic_replication_factor)
     worker = app.Worker(loglevel=settings.worker_log_level)
     # faust's terminal spinner hangs a DEBUG handler on the root logger: every library's
     # debug message is then built (and costs) even at level warning.
