@@ -47,6 +47,9 @@ def test_of_two_claiming_the_node_the_one_that_got_it_last_keeps_it() -> None:
     held = {"m0": Held(20, 0, active_since=1000.0), "m5": Held(20, 0, active_since=1012.5)}
 
     assert choose_active(held) == "m5"
+    # even if the frozen one held more then (a topic the other's group had not seen yet)
+    held["m0"] = Held(28, 0, active_since=1000.0)
+    assert choose_active(held) == "m5"
 
 
 def test_the_metadata_a_member_joins_with_carries_when_it_got_the_node() -> None:

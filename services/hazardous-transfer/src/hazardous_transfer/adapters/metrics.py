@@ -35,7 +35,8 @@ REPLICATED = Counter(
 )
 TABLE_RECORDS_RESTORED = Counter(
     "hazardous_table_records_restored_total",
-    "Changelog records read into the worker's tables (at a start, a takeover or a rebalance)",
+    "Changelog records read into the worker's tables (restoring them, or copying them as a "
+    "standby)",
 )
 COMMAND_BATCH_SIZE = Histogram(
     "hazardous_command_batch_size",

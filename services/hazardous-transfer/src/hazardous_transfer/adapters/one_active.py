@@ -11,11 +11,11 @@ the node's tables up to date from the changelogs, and the one that takes over (w
 active worker stops or its session expires) reads only what it had not read yet (its store
 knows the offset it has read up to: ``OffsetsMemoryStore`` in ``adapters/tables.py``).
 
-Which member is active: the one that held the most active partitions before (so a worker
-joining, or a standby restarting, does not move the node); of two that both held them (a
-worker frozen past its session, whose node a standby took over, joins again still
-claiming it) the one that got them last; then the one that held the most standby
-partitions (its tables are warm); then the lowest member id. Every member's previous
+Which member is active: one that held active partitions before (so a worker joining, or a
+standby restarting, does not move the node); of two that both held them (a worker frozen
+past its session, whose node a standby took over, joins again still claiming it) the one
+that got them last; then the one that held the most standby partitions (its tables are
+warm); then the lowest member id. Every member's previous
 assignment, and when it last got active partitions (its clock: only the order of claims
 at least a session timeout apart matters), come with its join request, so the group leader
 alone decides.
@@ -63,9 +63,17 @@ def choose_active(held: Mapping[str, Held]) -> str:
     """The member to hold every partition; the same on every leader for the same input."""
     if not held:
         raise ValueError("no member to assign partitions to")
+    # a claim to active partitions first; of two claims the later (a member frozen past its
+    # session claims what it held then, however many partitions that was)
     return min(
         held,
-        key=lambda m: (-held[m].actives, -held[m].active_since, -held[m].standbys, m),
+        key=lambda m: (
+            held[m].actives == 0,
+            -held[m].active_since,
+            -held[m].actives,
+            -held[m].standbys,
+            m,
+        ),
     )
 
 
