@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import time
+
 import pytest
-from kafka.admin import ConfigResource, ConfigResourceType
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 
 from zw_shared.provisioning import connect_admin, ensure_topics
 from zw_shared.topics import CELL_TOTALS, TOPICS, WASTE_FLOW_EVENTS
@@ -44,9 +46,26 @@ def test_provisioning_raises_partitions_and_restores_drifted_config(
     admin.alter_configs(
         [ConfigResource(ConfigResourceType.TOPIC, scores, configs={"cleanup.policy": "delete"})]
     )
+    # KRaft applies a config change asynchronously: the drift is there once the broker
+    # describes it (CI once ran provisioning before it was, and found nothing to restore)
+    assert policy_becomes(admin, scores, "delete"), "the altered config never showed"
     outcome = ensure_topics(admin, provisioned_prefix, specs=[CELL_TOTALS])
-    configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, scores)])
+    restored = policy_becomes(admin, scores, "compact")
     admin.close()
 
     assert outcome == {scores: "updated"}
-    assert configs["topic"][scores]["cleanup.policy"]["value"] == "compact"
+    assert restored, "the registry's cleanup policy is not back"
+
+
+def policy_becomes(admin: KafkaAdminClient, topic: str, wanted: str, wait_s: float = 30) -> bool:
+    deadline = time.monotonic() + wait_s
+    while cleanup_policy(admin, topic) != wanted:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def cleanup_policy(admin: KafkaAdminClient, topic: str) -> str:
+    configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    return str(configs["topic"][topic]["cleanup.policy"]["value"])
