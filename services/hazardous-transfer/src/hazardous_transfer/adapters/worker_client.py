@@ -16,7 +16,9 @@ from typing import Any
 
 import aiohttp
 
-STANDBY_STATUS = 421  # a standby worker's answer (entrypoints/worker_pages.py)
+# A standby worker's answer to a record read (entrypoints/worker_pages.py): 421 Misdirected
+# Request, "not the server for this request", which is what a standby is.
+STANDBY_STATUS = 421
 NO_ACTIVE = {"detail": "the node has no active worker right now (one is taking over); retry"}
 
 

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from hazardous_transfer.adapters.faust_app import tables_recovered
 from hazardous_transfer.adapters.one_active import is_active
 from hazardous_transfer.adapters.tables import Tables
+from hazardous_transfer.adapters.worker_client import STANDBY_STATUS
 from hazardous_transfer.service.queries import (
     Search,
     public,
@@ -29,8 +30,6 @@ from hazardous_transfer.service.queries import (
 Page = Callable[..., Awaitable[Response]]
 CATCHING_UP = {"detail": "the node's worker is restoring its records; retry shortly"}
 STANDBY = {"detail": "this worker is a standby of the node; its active worker answers"}
-# 421 Misdirected Request: "not the server for this request", which is what a standby is
-STANDBY_STATUS = 421
 
 
 def add_record_pages(app: faust.App, tables: Tables, retry_after_s: int = 1) -> None:
