@@ -4,16 +4,19 @@ each once however many events changed it, in the background."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from aiokafka.errors import ProducerClosed
 
 from scoring.adapters.compacted_view import Latest
 from scoring.adapters.indicator_config import load_indicator_system
 from scoring.domain.period_flows import Fact, Mass, PeriodFlows
 from scoring.domain.periods import Period
+from scoring.entrypoints import score_publisher
 from scoring.entrypoints.score_publisher import ScorePublisher
 from scoring.handlers import Stores, month_key, rebuild_index
 from scoring.score_updates import profile_of, score_key, score_of, score_updated
@@ -182,3 +185,52 @@ async def test_a_round_that_could_not_be_sent_is_due_again() -> None:
     await scores._publish_round(send)
 
     assert (attempts, scores.due) == ([3, 3], 0)
+
+
+def test_after_a_rebalance_the_scores_due_for_cells_gone_elsewhere_are_forgotten() -> None:
+    cells: Latest[CellRegistered] = Latest()
+    for cell in (CELL, CELL.model_copy(update={"cell_id": "cell-2"})):
+        cells.put(cell.cell_id, cell)
+    stores = Stores(totals={}, months=stored_months("2026-11"), ledger={}, index={})
+    scores = ScorePublisher(ScoringSettings(), SYSTEM, cells, stores)
+    # both cells changed; then cell-2's partition went to another worker, with its months
+    scores.mark_month(PeriodFlows("cell-2", Period.parse("2026-11")), "e-9", AT)
+    scores.mark_month(PeriodFlows("cell-1", Period.parse("2026-11")), "e-10", AT)
+
+    forgotten = scores.keep_only(lambda cell_id: cell_id == "cell-1")
+    records = published(scores.records(scores.take_due(100)))
+
+    assert forgotten == 3
+    assert sorted(records) == [
+        "cell-1/2026-11/shanghai-cells-v1",
+        "cell-1/2026-Q4/shanghai-cells-v1",
+        "cell-1/2026/shanghai-cells-v1",
+    ]
+
+
+async def test_a_closed_producer_leaves_the_scores_due_without_logging_an_error(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(score_publisher, "RETRY_S", 0.01)
+    scores = publisher(stored_months("2026-11"))
+    sent: list[int] = []
+
+    async def send(records: list[tuple[bytes, bytes]]) -> list[Awaitable[Any]]:
+        if not sent:
+            sent.append(0)
+            raise ProducerClosed()  # the worker is stopping (or its producer restarting)
+        sent.append(len(records))
+        return []
+
+    task = asyncio.create_task(scores.run(send))
+    scores.mark_cell("cell-1", "rebalance")
+    try:
+        for _ in range(200):
+            if scores.due == 0 and sum(sent) == 3:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        task.cancel()
+
+    assert (sent, scores.due) == ([0, 3], 0)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -68,6 +68,7 @@ def build_worker(settings: ScoringSettings) -> faust.App:
         except NotReady:  # the worker is stopping: its producer is gone
             return
         rebuild_index(agents.stores, owns)
+        scores.keep_only(owns)  # the cells that went elsewhere are scored by their new owner
         try:  # a batch cut short by a crash: totals and months derived from the ledger
             await agents.repair(owns)
         except Exception:  # the rebalance goes on; the next one tries again

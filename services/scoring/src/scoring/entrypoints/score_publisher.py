@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from aiokafka.errors import ProducerClosed
 from faust.exceptions import NotReady
 
 from scoring.adapters import metrics
@@ -111,6 +112,16 @@ class ScorePublisher:
             self.mark_cell(cell_id, reason)
         log.info("%d cells' scores due after %s", len(cells), reason)
 
+    def keep_only(self, owns: Callable[[str], bool]) -> int:
+        """Forgets the due scores of the cells the worker no longer holds (after a
+        rebalance): their months went with their partitions, and a score made without them
+        would overwrite the new owner's on the compacted topic. Returns how many it forgot."""
+        gone = [key for key in self._due if not owns(key[0])]
+        for key in gone:
+            del self._due[key]
+        metrics.SCORES_DUE.set(len(self._due))
+        return len(gone)
+
     def _mark(self, cell_id: str, period: Period, due: Due) -> None:
         self._due.pop((cell_id, period), None)  # oldest first: a re-marked one goes last
         self._due[(cell_id, period)] = due
@@ -130,7 +141,7 @@ class ScorePublisher:
                 began = time.monotonic()
                 try:
                     await self._publish_round(send)
-                except NotReady:
+                except (NotReady, ProducerClosed):  # not started yet, or the worker stopping
                     await asyncio.sleep(RETRY_S)
                 except Exception:  # one bad round must not stop the task
                     log.exception("could not publish a round of scores; retrying")
