@@ -35,7 +35,6 @@ from faust.types import TP, TransportT
 from intervaltree import Interval, IntervalTree  # type: ignore[import-untyped]
 
 from zw_shared import task_dump
-from zw_shared.adapters.faust_drain import FastDrain
 
 log = logging.getLogger(__name__)
 # Commits in a row that find the same offsets missing at the head of a partition's acked
@@ -261,7 +260,7 @@ class _ReadCommittedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
             consumer.in_transaction = was
 
 
-class _ReadCommittedConsumer(FastDrain, faust_aiokafka.Consumer):
+class _ReadCommittedConsumer(faust_aiokafka.Consumer):
     _zw_stalls: dict[TP, tuple[tuple[int, int], int]]
     _zw_unread: dict[TP, tuple[int, int]]
 
