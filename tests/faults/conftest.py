@@ -49,7 +49,9 @@ def pytest_runtest_makereport(
     if report.when != "call" or not report.failed:
         return
     # the scoring worker logs its asyncio tasks' stacks (the others would stop on SIGUSR1)
-    workers = [s.process for s in RUNNING.values() if s.name == "scoring-worker" and s.process]
+    workers = [
+        s.process for s in RUNNING.values() if s.name.startswith("scoring-worker") and s.process
+    ]
     for process in workers:
         with contextlib.suppress(OSError, AssertionError):  # gone: its log says why
             os.kill(process.pid, signal.SIGUSR1)

@@ -117,7 +117,9 @@ def intake_services(env: dict[str, str], prefix: str, **extra: str) -> list[Serv
     ]  # fmt: skip
 
 
-def scoring_services(env: dict[str, str], prefix: str) -> list[Service]:
+def scoring_services(env: dict[str, str], prefix: str, workers: int = 1) -> list[Service]:
+    """The scoring API and its workers (``scoring-worker``, ``scoring-worker-2``, ...: one
+    consumer group, sharing the partitions)."""
     scoring = {
         **env,
         "SCORING_APP_ID": f"{prefix}scoring",
@@ -125,14 +127,20 @@ def scoring_services(env: dict[str, str], prefix: str) -> list[Service]:
         # the broker's minimum: a killed worker's partitions move on after this
         "WORKER_SESSION_TIMEOUT_S": "6",
         "WORKER_HEARTBEAT_INTERVAL_S": "1",
-        "WORKER_DATA_DIR": f"/tmp/zw-faults/{prefix}scoring",
     }
-    api, worker = free_port(), free_port()
+    services = []
+    for n in range(1, workers + 1):
+        name, port = ("scoring-worker" if n == 1 else f"scoring-worker-{n}"), free_port()
+        own = {
+            "WORKER_WEB_PORT": str(port),
+            "WORKER_DATA_DIR": f"/tmp/zw-faults/{prefix}scoring-{n}",
+        }
+        services.append(Service(name, ["scoring-worker"], {**scoring, **own}, port))
+    api = free_port()
     return [
-        Service("scoring-worker", ["scoring-worker"], {**scoring, "WORKER_WEB_PORT": str(worker)},
-                worker),
+        *services,
         Service("scoring-api", ["scoring-api"], {**scoring, "API_PORT": str(api)}, api),
-    ]  # fmt: skip
+    ]
 
 
 def hazardous_services(env: dict[str, str], prefix: str, workers: int = 1) -> list[Service]:
@@ -172,7 +180,7 @@ def hazardous_services(env: dict[str, str], prefix: str, workers: int = 1) -> li
 @contextmanager
 def running_system(bootstrap: str, *groups: str, **intake_extra: str) -> Iterator[System]:
     """Provisions a fresh prefix and starts the named groups of services (``intake``,
-    ``scoring``, ``hazardous``, or ``hazardous-pair``: a node with two workers), workers
+    ``scoring``, ``hazardous``, or ``scoring-pair`` and ``hazardous-pair``: two workers), workers
     first, in parallel; stops all on exit."""
     prefix = provision(bootstrap, f"f{uuid.uuid4().hex[:8]}.")
     env = base_env(bootstrap, prefix)
@@ -181,6 +189,7 @@ def running_system(bootstrap: str, *groups: str, **intake_extra: str) -> Iterato
         "scoring": lambda: scoring_services(env, prefix),
         "hazardous": lambda: hazardous_services(env, prefix),
         "hazardous-pair": lambda: hazardous_services(env, prefix, workers=2),
+        "scoring-pair": lambda: scoring_services(env, prefix, workers=2),
     }
     system = System(bootstrap, prefix)
     for group in groups:

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from scoring.adapters.records import Unreadable, UnreadableRecord, read_flow_event
 from scoring.adapters.table_store import Partition, TableStore
 from scoring.batches import apply_batch
@@ -195,6 +197,22 @@ class FakeChangelog:
         return f"{serializer}:{value}".encode(), None
 
 
+class FakeStore(dict[str, Any]):
+    """The part of the table's store that TableStore uses: it notes each key's partition."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.partitions: dict[str, int] = {}
+
+    def put(self, key: str, value: Any, partition: int) -> None:
+        self[key] = value
+        self.partitions[key] = partition
+
+    def remove(self, key: str) -> None:
+        self.pop(key, None)
+        self.partitions.pop(key, None)
+
+
 class FakeTable:
     """The part of a faust table that TableStore uses."""
 
@@ -202,7 +220,7 @@ class FakeTable:
     changelog_topic = FakeChangelog()
 
     def __init__(self) -> None:
-        self.data: dict[str, Any] = {}
+        self.data = FakeStore()
         self.through_faust: list[tuple[str, Any]] = []
 
     def __setitem__(self, key: str, value: Any) -> None:  # faust: current event's partition
@@ -226,6 +244,17 @@ def test_a_write_for_a_named_partition_queues_its_changelog_record_serialised_as
         ("app-cell-totals-changelog", 3, b"raw:b", b"json:2"),
     ]
     assert (partition.pending, table.through_faust, store["b"], "a" in store) == ([], [], 2, False)
+    assert table.data.partitions == {"b": 3}  # the store knows where each key's record went
+
+
+def test_deleting_a_key_that_is_not_there_raises_and_queues_nothing() -> None:
+    table, partition = FakeTable(), Partition()
+    store = TableStore(table, partition)
+    partition.current = 1
+
+    with pytest.raises(KeyError):
+        del store["nowhere"]
+    assert partition.pending == []
 
 
 def test_with_no_partition_named_a_write_goes_through_faust() -> None:

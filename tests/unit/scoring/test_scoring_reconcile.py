@@ -160,3 +160,17 @@ def test_only_the_workers_own_cells_are_checked() -> None:
     found = repairs(stores, lambda cell: cell == "mine", SHANGHAI, ON_TIME)
 
     assert [repair.cell_id for repair in found] == ["mine"]
+
+
+def test_a_check_of_some_of_the_workers_cells_leaves_its_other_cells_alone() -> None:
+    # after a rebalance only the cells of the partitions the worker gained are checked;
+    # the index still holds every cell of the worker's
+    ledger, stores = a_ledger()
+    ledger.record(a_flow("e1", 3.0, cell_id="kept"), AT)
+    ledger.record(a_flow("e2", 4.0, cell_id="gained"), AT)
+    stores.totals.pop("gained")  # its totals never landed
+    rebuild_index(stores, lambda cell: True)
+
+    found = repairs(stores, lambda cell: cell == "gained", SHANGHAI, ON_TIME)
+
+    assert [repair.cell_id for repair in found] == ["gained"]

@@ -61,19 +61,22 @@ def build_worker(settings: ScoringSettings) -> faust.App:
         await scores.run(agents.send_scores)
 
     async def rescore_partitions(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
-        # The tables are recovered; a table keeps keys of partitions the worker lost, so
-        # the index takes the months of the cells of its partitions only.
+        # The tables are recovered: they hold the partitions the worker counts in.
+        assigned, fresh = agents.assigned(app), agents.gained()
         try:
-            owns = await agents.owner(app)
+            owns, gained = await agents.owner(assigned), await agents.owner(fresh & assigned)
         except NotReady:  # the worker is stopping: its producer is gone
             return
         rebuild_index(agents.stores, owns)
         scores.keep_only(owns)  # the cells that went elsewhere are scored by their new owner
+        # The partitions it kept are as it left them. Those it read from their changelogs
+        # come from another worker (or an earlier life), which may have stopped mid-batch,
+        # with scores due.
         try:  # a batch cut short by a crash: totals and months derived from the ledger
-            await agents.repair(owns)
+            await agents.repair(gained)
         except Exception:  # the rebalance goes on; the next one tries again
             log.exception("could not check the cells' totals against their ledger")
-        scores.mark_all("rebalance")  # what was due when a worker stopped is due again
+        scores.mark_all("rebalance", gained)  # what was due there is due again
 
     app.task(publish_scores)
     watch_unread(app)  # a restarted faust worker was seen to read nothing, without an error

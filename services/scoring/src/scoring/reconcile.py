@@ -76,14 +76,14 @@ def derive(
 def repairs(
     stores: Stores, owns: Callable[[str], bool], zone: ZoneInfo, on_time: timedelta
 ) -> list[Repair]:
-    """The cells of the worker (``owns``) whose totals or months are not what their ledger
-    entries add up to, with the states to write. Reads ``stores.index`` for the months a
-    cell holds: rebuild it first."""
+    """The cells ``owns`` picks (of the worker's) whose totals or months are not what their
+    ledger entries add up to, with the states to write. Reads ``stores.index`` for the
+    months a cell holds: rebuild it first (for every cell of the worker)."""
     entries: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for entry in list(stores.ledger.values()):
         if entry and owns(entry["cell_id"]):
             entries[entry["cell_id"]].append(entry)
-    cells = set(entries) | {c for c in list(stores.totals) if owns(c)} | set(stores.index)
+    cells = {c for c in {*entries, *list(stores.totals), *stores.index} if owns(c)}
     found: list[Repair] = []
     for cell_id in sorted(cells):
         derived = derive(cell_id, entries.get(cell_id, ()), zone, on_time)

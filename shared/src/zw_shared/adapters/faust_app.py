@@ -487,7 +487,8 @@ def watch_unread(app: faust.App, interval_s: float = UNREAD_CHECK_INTERVAL_S) ->
 
 def offsets_report(app: faust.App) -> list[str]:
     """Per assigned partition that takes acks: committed, last read, acked and in flight,
-    whether faust fetches it (for ``zw_shared.task_dump``)."""
+    whether faust fetches it; per changelog partition: last read, whether faust fetches it
+    (for ``zw_shared.task_dump``)."""
     consumer: Any = app.consumer
     active = consumer._active_partitions
     in_flight: dict[TP, int] = defaultdict(int)
@@ -496,7 +497,12 @@ def offsets_report(app: faust.App) -> list[str]:
     lines = [f"rebalancing {app.rebalancing}, flow control {app.flow_control.is_active()}, "
              f"consumer flow {consumer.flow_active}"]  # fmt: skip
     for tp in sorted(consumer.assignment()):
-        if not app.topics.acks_enabled_for(tp.topic):
+        if not app.topics.acks_enabled_for(tp.topic):  # a table's changelog
+            lines.append(
+                f"{tp.topic}/{tp.partition}: read {consumer._read_offset.get(tp)} fetched "
+                f"{active is None or tp in active} paused {tp in consumer._paused_partitions} "
+                f"highwater {consumer.highwater(tp)}"
+            )
             continue
         acked = consumer._acked.get(tp) or []
         lines.append(

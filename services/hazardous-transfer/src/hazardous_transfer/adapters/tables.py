@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import faust
-from faust.stores.memory import Store as MemoryStore
-from faust.types import TP, EventT, FutureMessage
+from faust.types import FutureMessage
 
 from hazardous_transfer.adapters import metrics
 from hazardous_transfer.service.records import Records
 from hazardous_transfer.service.staging import Overlay
+from zw_shared.adapters.faust_offsets import OffsetsMemoryStore as BaseOffsetsMemoryStore
 from zw_shared.provisioning import connect_admin, ensure_topics
 from zw_shared.topics import Cleanup, TopicSpec
 
@@ -27,90 +26,36 @@ log = logging.getLogger(__name__)
 TABLE_NAMES = ("applications", "manifests", "ledgers", "counters")
 
 
-class OffsetsMemoryStore(MemoryStore[str, Any]):
-    """faust's memory store, which also knows up to which changelog offset its data goes,
-    for the partitions the worker holds (active or standby).
-
-    faust's own memory store knows none, so after every rebalance its worker read each
-    changelog from the start again, even when it kept every partition it had: each time a
-    standby of the node joined or left the group, the active worker stopped deciding
-    commands while it re-read every record of the node, and a standby taking over re-read
-    what it had copied. With the offsets a worker reads only what it has not read (or
-    written) yet.
+class OffsetsMemoryStore(BaseOffsetsMemoryStore):
+    """The tables' store: faust's memory store that knows its changelog offsets (see
+    :mod:`zw_shared.adapters.faust_offsets`), for the partitions the worker holds (active
+    or standby). Without them, each time a standby of the node joined or left the group,
+    the active worker stopped deciding commands while it re-read every record of the node,
+    and a standby taking over re-read what it had copied.
 
     At each rebalance, before faust's recovery reads anything: a partition the worker no
     longer holds is forgotten (its keys and offset); and a worker that WAS active for a
     partition and is not any more forgets everything (it wrote as the active worker, and a
-    change whose changelog record never reached the broker would survive in its copy), so
-    it reads the changelogs from the start as a standby. faust's own store dropped every
-    key outside the ACTIVE partitions after each recovery, a standby's copy included."""
+    change whose changelog record never reached the broker would survive in its copy; its
+    writes go where the producer's partitioner puts them, so their partitions are not
+    known here), so it reads the changelogs from the start as a standby."""
+
+    restored_total = metrics.TABLE_RECORDS_RESTORED
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._offsets: dict[TP, int] = {}
         self._active: set[int] = set()  # the changelog partitions it held as active
 
-    def persisted_offset(self, tp: TP) -> int | None:
-        return self._offsets.get(tp)
-
-    def set_persisted_offset(self, tp: TP, offset: int) -> None:
-        """faust calls this once the broker acknowledged a changelog record the worker
-        wrote (its value is in the store already)."""
-        if offset > self._offsets.get(tp, -1):
-            self._offsets[tp] = offset
-
-    def apply_changelog_batch(
-        self,
-        batch: Iterable[EventT[Any]],
-        to_key: Callable[[Any], Any],
-        to_value: Callable[[Any], Any],
-    ) -> None:
-        events = list(batch)
-        super().apply_changelog_batch(events, to_key, to_value)
-        for event in events:
-            self.set_persisted_offset(event.message.tp, event.message.offset)
-        metrics.TABLE_RECORDS_RESTORED.inc(len(events))
-
-    async def on_rebalance(
-        self, assigned: set[TP], revoked: set[TP], newly_assigned: set[TP], generation_id: int = 0
-    ) -> None:
-        await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
-        topic = self.table.changelog_topic.get_topic_name()
-        assignor: Any = self.app.assignor
-        active = {tp.partition for tp in assignor.assigned_actives() if tp.topic == topic}
-        held = active | {tp.partition for tp in assignor.assigned_standbys() if tp.topic == topic}
+    def keep(self, active: set[int], standby: set[int]) -> None:
+        held = active | standby
         if self._active - active:
+            topic = self.table.changelog_topic.get_topic_name()
             log.warning("%s: no longer the active worker; reading its changelog afresh", topic)
-            self.data.clear()
-            self._key_partition.clear()
-            gone = {*self._offsets, *self._recovery_offsets(topic)}
+            self.drop_all()
         else:
-            for key in [k for k, p in self._key_partition.items() if p not in held]:
-                self.data.pop(key, None)
-                del self._key_partition[key]
-            gone = {tp for tp in self._offsets if tp.partition not in held}
-        self._forget(gone)
+            known = set(self._key_partition.values()) | {tp.partition for tp in self._offsets}
+            self.drop_partitions(known - held)
         self._active = active
-
-    def _recovery_offsets(self, topic: str) -> set[TP]:
-        tables: Any = self.app.tables  # its recovery service is not in TableManagerT
-        recovery = tables.recovery
-        return {
-            tp for tp in (*recovery.active_offsets, *recovery.standby_offsets) if tp.topic == topic
-        }
-
-    def _forget(self, tps: set[TP]) -> None:
-        """Its offsets and faust's recovery's (which keeps a standby's own, and would go on
-        from there: past records it no longer has)."""
-        tables: Any = self.app.tables
-        recovery = tables.recovery
-        for tp in tps:
-            self._offsets.pop(tp, None)
-            recovery.active_offsets.pop(tp, None)
-            recovery.standby_offsets.pop(tp, None)
-
-    async def on_recovery_completed(self, active_tps: set[TP], standby_tps: set[TP]) -> None:
-        """Nothing: :meth:`on_rebalance` dropped what the worker no longer holds."""
 
 
 class AckedTable(faust.Table[str, Any]):

@@ -9,6 +9,7 @@ so keys land where a plain ``send`` would put them; each key's partition is reme
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -18,11 +19,21 @@ from aiokafka import AIOKafkaProducer
 Record = tuple[str, int | None, bytes | None, bytes | None]
 
 
+# told of each record batch the broker acknowledged: topic, partition, its last offset
+OnAcked = Callable[[str, int, int], None]
+
+
 class BatchSender:
-    def __init__(self, producer: Callable[[], AIOKafkaProducer], max_keys: int = 200_000) -> None:
+    def __init__(
+        self,
+        producer: Callable[[], AIOKafkaProducer],
+        max_keys: int = 200_000,
+        on_acked: OnAcked | None = None,
+    ) -> None:
         self._producer = producer
         self._partitions: dict[tuple[str, bytes | None], int] = {}  # (topic, key) -> partition
         self._max_keys = max_keys
+        self.on_acked = on_acked
 
     async def send_all(self, records: Iterable[Record]) -> list[Awaitable[Any]]:
         """Queues every record; returns the broker's acknowledgements to wait for (one per
@@ -41,14 +52,29 @@ class BatchSender:
             if builder is None:
                 builder = builders[(topic, partition)] = producer.create_batch()
             if builder.append(key=key, value=value, timestamp=None) is None:  # full
-                acks.append(await producer.send_batch(builder, topic, partition=partition))
+                acks.append(await self._send(producer, builder, topic, partition))
                 builder = builders[(topic, partition)] = producer.create_batch()
                 if builder.append(key=key, value=value, timestamp=None) is None:
                     raise ValueError(f"a record of {len(value or b'')} bytes fits no batch")
         for (topic, partition), builder in builders.items():
             if builder.record_count():
-                acks.append(await producer.send_batch(builder, topic, partition=partition))
+                acks.append(await self._send(producer, builder, topic, partition))
         return acks
+
+    async def _send(
+        self, producer: AIOKafkaProducer, builder: Any, topic: str, partition: int
+    ) -> Awaitable[Any]:
+        count = builder.record_count()
+        sent: asyncio.Future[Any] = await producer.send_batch(builder, topic, partition=partition)
+        on_acked = self.on_acked
+        if on_acked is not None:
+
+            def acked(done: asyncio.Future[Any]) -> None:
+                if not done.cancelled() and done.exception() is None:
+                    on_acked(topic, partition, done.result().offset + count - 1)
+
+            sent.add_done_callback(acked)
+        return sent
 
     async def partitioner(self, topic: str) -> Callable[[bytes], int]:
         """Where the producer puts a key on ``topic``."""

@@ -40,3 +40,13 @@ REPAIRED_CELLS = Counter(
     "Cells whose totals or months, restored after a rebalance, differed from what their "
     "ledger entries add up to (a batch cut short by a crash) and were written again",
 )
+TABLE_RECORDS_RESTORED = Counter(
+    "scoring_table_records_restored_total",
+    "Changelog records read into the worker's tables (restoring the partitions it gained)",
+)
+TABLE_OFFSET = Gauge(
+    "scoring_table_changelog_offset",
+    "The last changelog offset the worker's copy of a table partition holds (its last "
+    "acknowledged write, or the last record it restored)",
+    ["table", "partition"],
+)

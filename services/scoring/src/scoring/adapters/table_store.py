@@ -7,8 +7,9 @@ names the partition (that of the batch's events, which own the key, the tables b
 co-partitioned with the source topics) with :class:`Partition`; such a write changes the
 table at once and queues its changelog record, serialised as faust does, in
 ``Partition.pending``, which the worker sends with the batch's publications (faust recovers
-the table from these records as from its own). With no partition named, a write goes
-through faust as usual."""
+the table from these records as from its own), and tells the table's store the key's
+partition (:class:`scoring.adapters.offsets_store.PlacedOffsetsStore`). With no partition
+named, a write goes through faust as usual."""
 
 from __future__ import annotations
 
@@ -51,15 +52,17 @@ class TableStore(MutableMapping[str, Any]):
             self._table[key] = value
             return
         self._queue(partition, key, value)
-        self._table.data[key] = value
+        self._table.data.put(key, value, partition)
 
     def __delitem__(self, key: str) -> None:
         partition = self._partition.current
         if partition is None:
             del self._table[key]
             return
+        if key not in self._table.data:
+            raise KeyError(key)
         self._queue(partition, key, None)
-        del self._table.data[key]
+        self._table.data.remove(key)
 
     def _queue(self, partition: int, key: str, value: Any) -> None:
         table = self._table

@@ -30,6 +30,7 @@ from scoring.adapters.batch_sender import Record
 from scoring.adapters.compacted_view import CompactedView, Latest
 from scoring.adapters.dead_letters import dead_letter, position, raw_topic
 from scoring.adapters.hazardous_records import read_manifest_facts, read_transfer_event
+from scoring.adapters.offsets_store import offsets_table
 from scoring.adapters.records import Unreadable, UnreadableRecord
 from scoring.entrypoints.totals_agent import ScoringAgents
 from scoring.handlers import Applied, Refused, month_flows_updated
@@ -63,7 +64,7 @@ class HazardousAgents:
         self._facilities = facilities
         self.source = raw_topic(app, settings.topic(HAZARDOUS_EVENTS.name))
         self.facts_topic = raw_topic(app, settings.topic(SCORING_MANIFEST_FACTS.name))
-        records = app.Table("hazardous-manifests", default=None, key_type=str)
+        records = offsets_table(app, "hazardous-manifests")
         self.folder = ManifestFolder(records, _cell_of(registered), settings.zone)
         app.agent(self.source, name="fold-manifests")(self.fold)
         app.agent(self.facts_topic, name="count-manifest-facts")(self.count)

@@ -10,9 +10,10 @@ the worker's time: counting comes first, and what the API serves (it scores on r
 published months) does not wait for this topic.
 
 A score that was due when a worker stopped is not lost: after every rebalance (so after a
-start, a crash or a move of partitions) the worker marks every cell of its partitions due,
-as of that moment. A cell whose registration arrives or changes is marked due too (a cell
-registered after its first flows is scored at once, not at its next event)."""
+start, a crash or a move of partitions) the worker marks every cell of the partitions it
+gained due, as of that moment (those it kept are due as they were). A cell whose
+registration arrives or changes is marked due too (a cell registered after its first flows
+is scored at once, not at its next event)."""
 
 from __future__ import annotations
 
@@ -105,9 +106,10 @@ class ScorePublisher:
                 self._mark(cell_id, period, due)
         self._changed()
 
-    def mark_all(self, reason: str) -> None:
-        """Every cell of the index (after a rebalance: the worker's partitions')."""
-        cells = list(self._stores.index)
+    def mark_all(self, reason: str, which: Callable[[str], bool] = lambda cell_id: True) -> None:
+        """Every cell of the index (after a rebalance: the worker's partitions') that
+        ``which`` picks."""
+        cells = [cell_id for cell_id in self._stores.index if which(cell_id)]
         for cell_id in cells:
             self.mark_cell(cell_id, reason)
         log.info("%d cells' scores due after %s", len(cells), reason)

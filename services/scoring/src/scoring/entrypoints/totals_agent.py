@@ -35,6 +35,7 @@ from scoring.adapters.batch_sender import BatchSender, Record
 from scoring.adapters.compacted_view import Latest
 from scoring.adapters.dead_letters import dead_letter, raw_topic
 from scoring.adapters.envelopes import envelope_bytes
+from scoring.adapters.offsets_store import ChangelogOffsets, offsets_table
 from scoring.adapters.records import (
     FlowEvent,
     Unreadable,
@@ -94,13 +95,16 @@ class ScoringAgents:
         # topic the last record of a key must be its latest state.
         self.write_lock = asyncio.Lock()
 
-        def table(name: str) -> TableStore:
-            return TableStore(app.Table(name, default=None, key_type=str), self._partition)
-
+        names = ("cell-totals", "cell-months", "flow-ledger")
+        tables = [offsets_table(app, name) for name in names]
+        # the changelog records the worker sends itself: their offsets are its tables'
+        self.sender.on_acked = ChangelogOffsets(tables).acked
+        self._tables = tables
+        totals, months, ledger = (TableStore(table, self._partition) for table in tables)
         self.stores = stores = Stores(
-            totals=table("cell-totals"),
-            months=table("cell-months"),
-            ledger=table("flow-ledger"),
+            totals=totals,
+            months=months,
+            ledger=ledger,
             index={},  # derived from the months: rebuilt after each rebalance
         )
         self.scores_topic = settings.topic(CELL_SCORES.name)
@@ -149,13 +153,24 @@ class ScoringAgents:
         records += [(months, None, key, value) for key, value in self._month_records(batch)]
         return await self.sender.send_all(records)
 
-    async def owner(self, app: faust.App) -> Callable[[str], bool]:
-        """Whether a cell is in the partitions assigned to this worker now (a cell's events
-        are keyed by its id, so its partition is where the producer's partitioner puts it)."""
+    def assigned(self, app: faust.App) -> set[int]:
+        """The partitions of the waste-flow topic assigned to this worker now."""
         topic = self.source.get_topic_name()
-        assigned = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic}
-        partition = await self.sender.partitioner(topic)
-        return lambda cell_id: partition(cell_id.encode()) in assigned
+        return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == topic}
+
+    def gained(self) -> set[int]:
+        """The worker's partitions whose tables it read from their changelogs (rather than
+        kept through the rebalances) since the last call."""
+        fresh: set[int] = set()
+        for table in self._tables:
+            fresh |= table.data.take_fresh()
+        return fresh
+
+    async def owner(self, partitions: set[int]) -> Callable[[str], bool]:
+        """Whether a cell is in ``partitions`` (a cell's events are keyed by its id, so its
+        partition is where the producer's partitioner puts it)."""
+        partition = await self.sender.partitioner(self.source.get_topic_name())
+        return lambda cell_id: partition(cell_id.encode()) in partitions
 
     async def repair(self, owns: Callable[[str], bool]) -> int:
         """Derives the totals and months of the worker's cells from the ledger again, and

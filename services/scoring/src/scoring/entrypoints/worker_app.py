@@ -23,6 +23,9 @@ def create_worker_app(settings: ScoringSettings) -> faust.App:
         store="memory://",
         # Tables are co-partitioned with the waste-flow topic they are built from.
         topic_partitions=WASTE_FLOW_EVENTS.partitions,
+        # No standby copies: a worker that gains a partition reads it from its changelog
+        # (see scoring.adapters.offsets_store).
+        table_standby_replicas=0,
         topic_replication_factor=settings.topic_replication_factor,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
