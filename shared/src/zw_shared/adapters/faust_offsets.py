@@ -28,13 +28,21 @@ class OffsetsMemoryStore(MemoryStore[str, Any]):
     def __post_init__(self) -> None:
         super().__post_init__()
         self._offsets: dict[TP, int] = {}
+        self._active: set[int] = set()  # the changelog partitions it holds as active
 
     def persisted_offset(self, tp: TP) -> int | None:
         return self._offsets.get(tp)
 
     def set_persisted_offset(self, tp: TP, offset: int) -> None:
         """The broker acknowledged a changelog record the worker wrote (its value is in the
-        store already), or the store applied one it read."""
+        store already). Not taken for a partition it is no longer active for: an
+        acknowledgement that came after a rebalance, whose partition's copy was dropped
+        (an offset would make faust's recovery skip the records before it)."""
+        if tp.partition in self._active:
+            self.advance(tp, offset)
+
+    def advance(self, tp: TP, offset: int) -> None:
+        """The copy of ``tp`` goes to ``offset`` at least."""
         if offset > self._offsets.get(tp, -1):
             self._offsets[tp] = offset
 
@@ -47,7 +55,7 @@ class OffsetsMemoryStore(MemoryStore[str, Any]):
         events = list(batch)
         super().apply_changelog_batch(events, to_key, to_value)
         for event in events:
-            self.set_persisted_offset(event.message.tp, event.message.offset)
+            self.advance(event.message.tp, event.message.offset)
         self.on_restored(events)
 
     def on_restored(self, events: list[EventT[Any]]) -> None:
@@ -59,11 +67,14 @@ class OffsetsMemoryStore(MemoryStore[str, Any]):
         self, assigned: set[TP], revoked: set[TP], newly_assigned: set[TP], generation_id: int = 0
     ) -> None:
         await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
-        self.keep(*self.changelog_partitions())
+        active, standby = self.changelog_partitions()
+        self.keep(active, standby)
+        self._active = active
 
     def keep(self, active: set[int], standby: set[int]) -> None:
         """Decides, before faust's recovery reads anything, what the worker keeps of its
-        copy now that it holds ``active`` and ``standby`` partitions of the changelog."""
+        copy now that it holds ``active`` and ``standby`` partitions of the changelog
+        (``self._active``: those it held as active until now)."""
         raise NotImplementedError
 
     def changelog_partitions(self) -> tuple[set[int], set[int]]:

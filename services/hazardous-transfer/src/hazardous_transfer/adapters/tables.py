@@ -42,10 +42,6 @@ class OffsetsMemoryStore(BaseOffsetsMemoryStore):
 
     restored_total = metrics.TABLE_RECORDS_RESTORED
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self._active: set[int] = set()  # the changelog partitions it held as active
-
     def keep(self, active: set[int], standby: set[int]) -> None:
         held = active | standby
         if self._active - active:
@@ -55,7 +51,6 @@ class OffsetsMemoryStore(BaseOffsetsMemoryStore):
         else:
             known = set(self._key_partition.values()) | {tp.partition for tp in self._offsets}
             self.drop_partitions(known - held)
-        self._active = active
 
 
 class AckedTable(faust.Table[str, Any]):

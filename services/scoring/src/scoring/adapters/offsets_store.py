@@ -43,7 +43,6 @@ class PlacedOffsetsStore(OffsetsMemoryStore):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._active: set[int] = set()  # the changelog partitions it held as active
         self._unplaced = 0  # keys written with no partition known: cannot drop by partition
         self._fresh: set[int] = set()  # partitions read from the log since take_fresh
 
@@ -75,8 +74,8 @@ class PlacedOffsetsStore(OffsetsMemoryStore):
     def __delitem__(self, key: str) -> None:
         self.remove(key)
 
-    def set_persisted_offset(self, tp: TP, offset: int) -> None:
-        super().set_persisted_offset(tp, offset)
+    def advance(self, tp: TP, offset: int) -> None:
+        super().advance(tp, offset)
         metrics.TABLE_OFFSET.labels(self.table.name, str(tp.partition)).set(self._offsets[tp])
 
     def forget(self, partitions: Iterable[int] | None = None) -> None:
@@ -100,7 +99,6 @@ class PlacedOffsetsStore(OffsetsMemoryStore):
             self.drop_all()
         elif dropped:
             self.drop_partitions(dropped)
-        self._active = active
 
 
 def partitions_to_drop(
