@@ -5,12 +5,13 @@ changelog partition it holds from the start again, even one it held all along: a
 joining or leaving the group stops every other worker while they re-read their tables. With
 the offsets faust's recovery reads only what the worker has not read (or written) yet.
 
-What a worker keeps at a rebalance is the subclass's to say (:meth:`on_rebalance`), before
-faust's recovery reads anything; :meth:`forget` drops the offsets of partitions whose data
-the worker dropped, faust's recovery's included (it keeps a standby's own, and would go on
-from there: past records the store no longer has). faust's memory store dropped every key
-outside the ACTIVE partitions after each recovery, a standby's copy included: this one
-drops nothing there (:meth:`on_recovery_completed`)."""
+What a worker keeps at a rebalance is the subclass's to say (:meth:`keep`), before faust's
+recovery reads anything; :meth:`forget` drops the offsets of partitions whose data the
+worker dropped, faust's recovery's included (it keeps a standby's own, and would go on from
+there: past records the store no longer has). The broker's acknowledgement of a write
+counts only for a partition the worker is active for (:meth:`set_persisted_offset`).
+faust's memory store dropped every key outside the ACTIVE partitions after each recovery,
+a standby's copy included: this one drops nothing there (:meth:`on_recovery_completed`)."""
 
 from __future__ import annotations
 
