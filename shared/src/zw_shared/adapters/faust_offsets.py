@@ -100,6 +100,12 @@ class OffsetsMemoryStore(MemoryStore[str, Any]):
                 recovery.active_offsets.pop(tp, None)
                 recovery.standby_offsets.pop(tp, None)
 
+    def partitions_to_drop(self, active: set[int], standby: set[int]) -> set[int]:
+        """Of the partitions the store has keys or an offset of, those to drop now that the
+        worker holds ``active`` and ``standby`` (see :func:`partitions_to_drop`)."""
+        known = set(self._key_partition.values()) | {tp.partition for tp in self._offsets}
+        return partitions_to_drop(self._active, active, standby, known)
+
     def drop_partitions(self, partitions: set[int]) -> None:
         """Drops the keys of ``partitions`` (as far as their partitions are known) and
         forgets their offsets: faust's recovery reads them from the start."""
@@ -116,3 +122,22 @@ class OffsetsMemoryStore(MemoryStore[str, Any]):
 
     async def on_recovery_completed(self, active_tps: set[TP], standby_tps: set[TP]) -> None:
         """Nothing: :meth:`on_rebalance` dropped what the worker no longer holds."""
+
+
+def partitions_to_drop(
+    was_active: set[int], active: set[int], standby: set[int], known: set[int]
+) -> set[int]:
+    """The partitions whose copy a worker drops at a rebalance, of those it has data or an
+    offset of (``known``): the ones it holds no more, and the ones it was active for and is
+    not any more (it wrote them)."""
+    return (was_active - active) | (known - active - standby)
+
+
+def new_store(store_class: type[OffsetsMemoryStore], table: Any, url: Any) -> Any:
+    """A ``store_class`` for ``table`` (a table's ``_new_store_by_url``), built with the
+    table's settings as faust builds its own stores."""
+    return store_class(
+        url, table.app, table, table_name=table.name, key_type=table.key_type,
+        key_serializer=table.key_serializer, value_serializer=table.value_serializer,
+        value_type=table.value_type, loop=table.loop, options=table.options,
+    )  # fmt: skip

@@ -19,6 +19,7 @@ from hazardous_transfer.adapters import metrics
 from hazardous_transfer.service.records import Records
 from hazardous_transfer.service.staging import Overlay
 from zw_shared.adapters.faust_offsets import OffsetsMemoryStore as BaseOffsetsMemoryStore
+from zw_shared.adapters.faust_offsets import new_store
 from zw_shared.provisioning import connect_admin, ensure_topics
 from zw_shared.topics import Cleanup, TopicSpec
 
@@ -43,14 +44,12 @@ class OffsetsMemoryStore(BaseOffsetsMemoryStore):
     restored_total = metrics.TABLE_RECORDS_RESTORED
 
     def keep(self, active: set[int], standby: set[int]) -> None:
-        held = active | standby
         if self._active - active:
             topic = self.table.changelog_topic.get_topic_name()
             log.warning("%s: no longer the active worker; reading its changelog afresh", topic)
             self.drop_all()
         else:
-            known = set(self._key_partition.values()) | {tp.partition for tp in self._offsets}
-            self.drop_partitions(known - held)
+            self.drop_partitions(self.partitions_to_drop(active, standby))
 
 
 class AckedTable(faust.Table[str, Any]):
@@ -63,11 +62,7 @@ class AckedTable(faust.Table[str, Any]):
 
     def _new_store_by_url(self, url: Any) -> Any:
         """An :class:`OffsetsMemoryStore` (the app's store is ``memory://``)."""
-        return OffsetsMemoryStore(
-            url, self.app, self, table_name=self.name, key_type=self.key_type,
-            key_serializer=self.key_serializer, value_serializer=self.value_serializer,
-            value_type=self.value_type, loop=self.loop, options=self.options,
-        )  # fmt: skip
+        return new_store(OffsetsMemoryStore, self, url)
 
     def send_changelog(self, *args: Any, **kwargs: Any) -> FutureMessage:
         future: FutureMessage = super().send_changelog(*args, **kwargs)

@@ -33,7 +33,7 @@ from faust.streams import current_event
 from faust.types import TP
 
 from scoring.adapters import metrics
-from zw_shared.adapters.faust_offsets import OffsetsMemoryStore
+from zw_shared.adapters.faust_offsets import OffsetsMemoryStore, new_store
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +86,7 @@ class PlacedOffsetsStore(OffsetsMemoryStore):
                 metrics.TABLE_OFFSET.remove(self.table.name, str(partition))
 
     def keep(self, active: set[int], standby: set[int]) -> None:
-        known = set(self._key_partition.values()) | {tp.partition for tp in self._offsets}
-        dropped = partitions_to_drop(self._active, active, standby, known)
+        dropped = self.partitions_to_drop(active, standby)
         kept = set() if dropped and self._unplaced else (self._active & active) - dropped
         self._fresh = (self._fresh | (active - kept)) & active
         if dropped and self._unplaced:
@@ -101,24 +100,11 @@ class PlacedOffsetsStore(OffsetsMemoryStore):
             self.drop_partitions(dropped)
 
 
-def partitions_to_drop(
-    was_active: set[int], active: set[int], standby: set[int], known: set[int]
-) -> set[int]:
-    """The partitions whose copy a worker drops at a rebalance, of those it has data or an
-    offset of (``known``): the ones it holds no more, and the ones it was active for and is
-    not any more (it wrote them)."""
-    return (was_active - active) | (known - active - standby)
-
-
 class PlacedOffsetsTable(faust.Table[str, Any]):
     """A faust table kept in a :class:`PlacedOffsetsStore` (the app's store is memory)."""
 
     def _new_store_by_url(self, url: Any) -> Any:
-        return PlacedOffsetsStore(
-            url, self.app, self, table_name=self.name, key_type=self.key_type,
-            key_serializer=self.key_serializer, value_serializer=self.value_serializer,
-            value_type=self.value_type, loop=self.loop, options=self.options,
-        )  # fmt: skip
+        return new_store(PlacedOffsetsStore, self, url)
 
 
 def offsets_table(app: faust.App, name: str) -> Any:

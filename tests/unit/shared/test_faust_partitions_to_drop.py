@@ -1,11 +1,11 @@
-"""What a scoring worker keeps of its tables at a rebalance: every partition it still holds,
-except those it was active for and is not any more (it wrote them: it copies them afresh)."""
+"""What a worker keeps of its tables at a rebalance: every partition it still holds, except
+those it was active for and is not any more (it wrote them: it copies them afresh)."""
 
 from __future__ import annotations
 
 import pytest
 
-from scoring.adapters.offsets_store import partitions_to_drop
+from zw_shared.adapters.faust_offsets import partitions_to_drop
 
 pytestmark = pytest.mark.unit
 
