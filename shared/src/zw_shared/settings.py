@@ -21,6 +21,9 @@ class KafkaSettings(BaseSettings):
     # Transactional producers an API publishes through, each with one transaction in flight
     # (env PUBLISH_LANES; see zw_shared.adapters.publisher).
     publish_lanes: int = Field(default=1, ge=1, le=16)
+    # How long an aiokafka client may take to open a connection to a broker (env
+    # KAFKA_CONNECT_TIMEOUT_S; see zw_shared.adapters.kafka_connect).
+    kafka_connect_timeout_s: float = Field(default=10.0, gt=0, le=120)
     # How long a readiness probe waits for the broker's metadata.
     readiness_timeout_s: float = Field(default=2.0, gt=0, le=30)
 

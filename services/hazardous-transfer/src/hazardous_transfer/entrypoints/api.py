@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from hazardous_transfer.bootstrap import ApiDeps, build_api_deps
 from hazardous_transfer.entrypoints.routes import applications, manifests
+from zw_shared.adapters.kafka_connect import bound_connection_setup
 from zw_shared.auth import auth_settings_or_exit
 from zw_shared.observability import MetricsMiddleware, health_router
 from zw_shared.openapi import declare_unreadable_bodies
@@ -56,4 +57,5 @@ def create_app(deps: ApiDeps) -> FastAPI:
 
 def main() -> None:
     deps = build_api_deps(auth=auth_settings_or_exit())
+    bound_connection_setup(deps.settings.kafka_connect_timeout_s)
     uvicorn.run(create_app(deps), host=deps.settings.api_host, port=deps.settings.api_port)

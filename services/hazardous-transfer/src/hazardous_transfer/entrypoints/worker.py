@@ -28,6 +28,7 @@ from hazardous_transfer.adapters.transfer_worker import Headers, TransferWorker
 from hazardous_transfer.bootstrap import build_policy
 from hazardous_transfer.entrypoints.worker_pages import add_record_pages
 from hazardous_transfer.settings import HazardousSettings
+from zw_shared.adapters.kafka_connect import bound_connection_setup
 from zw_shared.topics import (
     HAZARDOUS_COMMAND_RESULTS,
     HAZARDOUS_COMMANDS,
@@ -111,6 +112,7 @@ def build_worker_app(settings: HazardousSettings | None = None) -> faust.App:
 
 def main() -> None:
     settings = HazardousSettings()
+    bound_connection_setup(settings.kafka_connect_timeout_s)
     app = build_worker_app(settings)
     declare_changelogs(app, settings.kafka_bootstrap_servers, settings.topic_replication_factor)
     worker = app.Worker(loglevel=settings.worker_log_level)

@@ -22,6 +22,7 @@ import uvicorn
 from scoring.adapters.indicator_config import IndicatorSystemError
 from scoring.bootstrap import build_api
 from scoring.settings import ScoringSettings
+from zw_shared.adapters.kafka_connect import bound_connection_setup
 from zw_shared.auth import auth_settings_or_exit
 
 log = logging.getLogger("scoring.api")
@@ -29,6 +30,7 @@ log = logging.getLogger("scoring.api")
 
 def main() -> None:
     settings = ScoringSettings()
+    bound_connection_setup(settings.kafka_connect_timeout_s)
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )

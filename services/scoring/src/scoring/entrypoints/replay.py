@@ -28,6 +28,7 @@ from scoring.adapters.log_reader import (
 )
 from scoring.replay import differences, replay
 from scoring.settings import ScoringSettings
+from zw_shared.adapters.kafka_connect import bound_connection_setup
 from zw_shared.contracts.scoring import CellPeriodFlowsUpdated, CellTotalsUpdated
 from zw_shared.contracts.waste import FacilityRegistered
 from zw_shared.topics import (
@@ -116,7 +117,9 @@ async def _latest(settings: ScoringSettings, name: str, payload_type: type[P]) -
 
 
 def main() -> None:
-    sys.exit(asyncio.run(run(ScoringSettings())))
+    settings = ScoringSettings()
+    bound_connection_setup(settings.kafka_connect_timeout_s)
+    sys.exit(asyncio.run(run(settings)))
 
 
 if __name__ == "__main__":

@@ -18,10 +18,12 @@ from scoring.adapters.indicator_config import IndicatorSystemError
 from scoring.bootstrap import build_worker, prepare_worker
 from scoring.settings import ScoringSettings
 from zw_shared import task_dump
+from zw_shared.adapters.kafka_connect import bound_connection_setup
 
 
 def main() -> None:
     settings = ScoringSettings()
+    bound_connection_setup(settings.kafka_connect_timeout_s)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(message)s")
     try:
         app = build_worker(settings)

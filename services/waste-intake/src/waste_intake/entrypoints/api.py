@@ -23,6 +23,7 @@ from waste_intake.bootstrap import ApiDeps, build_api_deps
 from waste_intake.entrypoints.http_metrics import RouteMetrics
 from waste_intake.entrypoints.responses import unavailable_response
 from waste_intake.entrypoints.routes import admin, batches, events, queries
+from zw_shared.adapters.kafka_connect import bound_connection_setup
 from zw_shared.adapters.publisher import BrokerUnavailable
 from zw_shared.observability import health_router
 from zw_shared.openapi import declare_unreadable_bodies
@@ -65,6 +66,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
 def main() -> None:
     deps = build_api_deps()
     settings = deps.settings
+    bound_connection_setup(settings.kafka_connect_timeout_s)
     uvicorn.run(
         create_app(deps),
         host=settings.api_host,

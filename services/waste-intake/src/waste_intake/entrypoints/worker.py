@@ -20,6 +20,7 @@ from prometheus_client import Counter
 
 from waste_intake.adapters.dead_letters import headers_for, unreadable_reason
 from waste_intake.settings import IntakeSettings
+from zw_shared.adapters.kafka_connect import bound_connection_setup
 from zw_shared.adapters.publisher import BrokerUnavailable, EventPublisher
 from zw_shared.observability import health_router
 from zw_shared.topics import (
@@ -125,4 +126,6 @@ async def serve(settings: IntakeSettings) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    asyncio.run(serve(IntakeSettings()))
+    settings = IntakeSettings()
+    bound_connection_setup(settings.kafka_connect_timeout_s)
+    asyncio.run(serve(settings))
