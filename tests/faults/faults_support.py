@@ -178,15 +178,18 @@ def hazardous_services(env: dict[str, str], prefix: str, workers: int = 1) -> li
 
 
 @contextmanager
-def running_system(bootstrap: str, *groups: str, **intake_extra: str) -> Iterator[System]:
+def running_system(
+    bootstrap: str, *groups: str, scoring_env: dict[str, str] | None = None, **intake_extra: str
+) -> Iterator[System]:
     """Provisions a fresh prefix and starts the named groups of services (``intake``,
     ``scoring``, ``hazardous``, or ``scoring-pair`` and ``hazardous-pair``: two workers), workers
-    first, in parallel; stops all on exit."""
+    first, in parallel; stops all on exit. ``intake_extra`` goes to the intake API's
+    environment, ``scoring_env`` to the scoring services'."""
     prefix = provision(bootstrap, f"f{uuid.uuid4().hex[:8]}.")
     env = base_env(bootstrap, prefix)
     makers: dict[str, Callable[[], list[Service]]] = {
         "intake": lambda: intake_services(env, prefix, **intake_extra),
-        "scoring": lambda: scoring_services(env, prefix),
+        "scoring": lambda: scoring_services({**env, **(scoring_env or {})}, prefix),
         "hazardous": lambda: hazardous_services(env, prefix),
         "hazardous-pair": lambda: hazardous_services(env, prefix, workers=2),
         "scoring-pair": lambda: scoring_services(env, prefix, workers=2),

@@ -50,8 +50,11 @@ def own_broker() -> Iterator[KafkaBroker]:
 
 @pytest.fixture(scope="module")
 def system(own_broker: KafkaBroker) -> Iterator[System]:
-    # A write the broker does not take within 2 s is answered 503 (and never recorded).
+    # A write the broker does not take within 2 s is answered 503 (and never recorded). The
+    # scoring worker's record batches not taken within 3 s are sent again (rather than
+    # waited on for faust's 20 minutes): the restart exercises that too.
     with running_system(own_broker.bootstrap_servers, "intake", "scoring",
+                        scoring_env={"WORKER_PRODUCER_REQUEST_TIMEOUT_S": "3"},
                         PUBLISH_TIMEOUT_S="2") as running:  # fmt: skip
         yield running
 

@@ -25,6 +25,11 @@ class ScoringSettings(KafkaSettings):
     worker_stream_recovery_delay_s: float = Field(default=1.0, ge=0, le=60)
     worker_session_timeout_s: float = Field(default=30.0, gt=0, le=300)
     worker_heartbeat_interval_s: float = Field(default=3.0, gt=0, le=60)
+    # How long the worker's producer waits for the broker's answer to a request, and a
+    # record batch for its acknowledgement (faust's default, 20 minutes). The tables' records,
+    # totals and months not taken by then are sent again (scoring.adapters.batch_sender);
+    # dead letters and manifest facts are sent by faust and would be lost: keep it long.
+    worker_producer_request_timeout_s: float = Field(default=1200.0, gt=0, le=3600)
     # The worker applies events in batches of at most this many, or what arrived within this
     # time, and writes and publishes each touched cell and month once per batch.
     worker_batch_max_events: int = Field(default=20_000, ge=1, le=1_000_000)

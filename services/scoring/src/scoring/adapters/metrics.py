@@ -40,6 +40,12 @@ REPAIRED_CELLS = Counter(
     "Cells whose totals or months, restored after a rebalance, differed from what their "
     "ledger entries add up to (a batch cut short by a crash) and were written again",
 )
+RECORDS_SENT_AGAIN = Counter(
+    "scoring_records_sent_again_total",
+    "Records of table changelogs, totals or months sent again because the broker did not "
+    "take their record batch (refused, or not answered within the producer's request "
+    "timeout)",
+)
 TABLE_RECORDS_RESTORED = Counter(
     "scoring_table_records_restored_total",
     "Changelog records read into the worker's tables (restoring the partitions it gained)",

@@ -17,7 +17,6 @@ A record neither can read or apply goes to the dead-letter topic, and the agent 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -116,11 +115,12 @@ class HazardousAgents:
             except (Refused, ValueError) as exc:
                 raise UnreadableRecord(Unreadable.REFUSED, str(exc)) from exc
             metrics.MANIFEST_FACT_CHANGES.labels(applied.outcome.value).inc()
-            acks = await self._publish_months(applied, envelope)
-        await asyncio.gather(*acks)  # acknowledged by the broker
+            # acknowledged by the broker (sent again until it is), under the lock: see
+            # BatchSender.deliver
+            await self._publish_months(applied, envelope)
 
-    async def _publish_months(self, applied: Applied, envelope: CloudEvent) -> list[Any]:
-        """Queues the changed months' records; returns the acknowledgements to wait for."""
+    async def _publish_months(self, applied: Applied, envelope: CloudEvent) -> None:
+        """Sends the changed months' records; returns once the broker took them."""
         scoring = self._scoring
         topic = scoring.months_topic.get_topic_name()
         records: list[Record] = []
@@ -135,7 +135,7 @@ class HazardousAgents:
             key = f"{month.cell_id}/{month.period.key}"
             records.append((topic, None, key.encode(), update.to_bytes()))
             scoring.scores.mark_month(month, envelope.id, envelope.time)
-        return await scoring.sender.send_all(records)
+        await scoring.sender.deliver(records)
 
     async def _shipper_may_be_new(self, manifest_no: str, written_at: float) -> bool:
         """A manifest whose shipper the registry does not know: the facility may have been

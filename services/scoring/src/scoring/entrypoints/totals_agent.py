@@ -11,10 +11,11 @@ batch's records in memory (per partition, in order), writes each touched table k
 then publishes each touched cell's ``CellTotalsUpdated`` and each changed month's
 ``CellPeriodFlowsUpdated``, once per batch, to compacted topics (the latest value is what
 counts), marks the scores of the periods they are in due (published in the background, see
-score_publisher), and waits for the broker's acks before it
-takes the next batch; faust commits a batch's offsets only after that (and flushes the
-producer, with the changelog records, before any commit). A record it cannot read or
-apply goes to the dead-letter topic with the reason in its headers, and the agent goes on.
+score_publisher), and waits for the broker's acks (sending again what the broker did not
+take) before it takes the next batch; faust commits a batch's offsets only after that (and
+flushes the producer, with the changelog records, before any commit). A record it cannot
+read or apply goes to the dead-letter topic with the reason in its headers, and the agent
+goes on.
 A second agent reads ``CellAssessed`` (inspections, surveys) from the assessments topic,
 which is keyed by cell id and co-partitioned with the waste-flow topic, into the same months.
 """
@@ -120,19 +121,21 @@ class ScoringAgents:
             settings.worker_batch_max_events, within=settings.worker_batch_within_s
         )
         async for events in batches:
-            # faust acks the batch's events (so commits their offsets) only after this
-            sent: list[Awaitable[Any]] = []
             async with self.write_lock:
                 applied = [
                     self._apply_partition(p, group) for p, group in _by_partition(events).items()
                 ]
+                records: list[Record] = []
                 for batch in applied:
                     for outcome, count in batch.outcomes.items():
                         metrics.FLOW_EVENTS.labels(outcome).inc(count)
                     for event, reason, detail in batch.dead:
                         await dead_letter(self.dead_letters, event, reason, detail)
-                    sent += await self._publish(batch)
-            await asyncio.gather(*sent)  # acknowledged by the broker
+                    records += self._records(batch)
+                # acknowledged by the broker, sent again until it is: the tables in memory
+                # already hold the batch. faust acks the batch's events (so commits their
+                # offsets) only after this.
+                await self.sender.deliver(records)
 
     def _apply_partition(self, partition: int, events: list[faust.EventT[bytes]]) -> Batch[Any]:
         # Synchronous: no other agent of this worker changes the tables while the batch
@@ -143,15 +146,15 @@ class ScoringAgents:
         finally:
             self._partition.current = None
 
-    async def _publish(self, batch: Batch[Any]) -> list[Awaitable[Any]]:
-        """Sends the batch's table changelog records, totals and months; the acks to wait
-        for. Marks the scores of the months it changed due."""
+    def _records(self, batch: Batch[Any]) -> list[Record]:
+        """The batch's table changelog records, totals and months, to send. Marks the scores
+        of the months it changed due."""
         self.scores.mark_batch(batch)
         totals, months = self.totals_topic.get_topic_name(), self.months_topic.get_topic_name()
         records: list[Record] = [*self._partition.take_pending()]
         records += [(totals, None, key, value) for key, value in self._totals_records(batch)]
         records += [(months, None, key, value) for key, value in self._month_records(batch)]
-        return await self.sender.send_all(records)
+        return records
 
     def assigned(self, app: faust.App) -> set[int]:
         """The partitions of the waste-flow topic assigned to this worker now."""
@@ -190,8 +193,7 @@ class ScoringAgents:
                     records += self._write_repair(repair, repair_id, now)
                 finally:
                     self._partition.current = None
-            sent = await self.sender.send_all([*self._partition.take_pending(), *records])
-        await asyncio.gather(*sent)
+            await self.sender.deliver([*self._partition.take_pending(), *records])
         metrics.REPAIRED_CELLS.inc(len(found))
         log.warning(
             "%d cells' totals or months differed from their ledger (a batch cut short by a "
