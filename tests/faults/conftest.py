@@ -14,10 +14,10 @@ import pytest
 from faults_support import RUNNING
 
 from zw_shared.task_dump import MARKER
+from zw_shared.testing.log_tail import notable
 
 SHOWN_LINES = 40
 DUMP_WAIT_S = 1.5
-LEVELS = ("[WARNING]", "[ERROR]", "[CRITICAL]", " WARNING ", " ERROR ", " CRITICAL ", "Traceback")
 
 
 def _tail(path: str) -> str:
@@ -26,8 +26,7 @@ def _tail(path: str) -> str:
     except OSError as exc:
         return f"(cannot read {path}: {exc})"
     dump = _task_dump(lines)
-    notable = [line[:400] for line in lines if any(level in line for level in LEVELS)]
-    return "\n".join(notable[-SHOWN_LINES:] + dump) or "(nothing at WARNING or above)"
+    return "\n".join(notable(lines, SHOWN_LINES) + dump) or "(nothing at WARNING or above)"
 
 
 def _task_dump(lines: list[str]) -> list[str]:
