@@ -151,16 +151,29 @@ async def paced(
 
 
 async def post_lane(
-    port: int, lane: Lane, interval_s: float, until: float, start: float, cut: bool = False
+    port: int,
+    lane: Lane,
+    interval_s: float,
+    until: float,
+    start: float,
+    cut: bool = False,
+    batch: int = 1,
 ) -> None:
-    """Single POSTs to the lane's facility, one every ``interval_s`` from ``start`` (see
-    :func:`paced` for ``cut``)."""
+    """POSTs to the lane's facility, one every ``interval_s`` from ``start`` (see
+    :func:`paced` for ``cut``): single flows, or with ``batch`` > 1 that many flows a POST
+    (``/batch``, a JSON array); each flow's post time is its POST's start."""
+    path = f"/v1/facilities/{lane.facility_id}/events" + ("" if batch == 1 else "/batch")
+    prefix = f"lat{batch}"
 
     async def post(http: Http, k: int) -> None:
-        body = json.dumps(report(k, "lat")).encode()
-        lane.posted.append(time.perf_counter())
-        await http.call("POST", f"/v1/facilities/{lane.facility_id}/events", body, lane.key)
-        lane.answered.append(time.perf_counter())
+        if batch == 1:
+            body = json.dumps(report(k, prefix)).encode()
+        else:
+            body = json.dumps([report(k * batch + j, prefix) for j in range(batch)]).encode()
+        began = time.perf_counter()
+        lane.posted.extend([began] * batch)
+        await http.call("POST", path, body, lane.key)
+        lane.answered.extend([time.perf_counter()] * batch)
 
     await paced(port, interval_s, (start, until), post, cut)
 
