@@ -31,6 +31,11 @@ class OffsetsMemoryStore(MemoryStore[str, Any]):
         self._offsets: dict[TP, int] = {}
         self._active: set[int] = set()  # the changelog partitions it holds as active
 
+    def get(self, key: str, default: Any = None) -> Any:
+        # Mapping.get reaches a missing key through __getitem__'s KeyError: the ledger looks
+        # up a key that is not there for every new event
+        return self.data.get(key, default)
+
     def persisted_offset(self, tp: TP) -> int | None:
         return self._offsets.get(tp)
 
