@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 import faust
+from faust.types import Message
 
 from scoring.adapters import metrics
 from scoring.adapters.records import Unreadable
@@ -22,17 +23,23 @@ def raw_topic(app: faust.App, name: str) -> faust.TopicT:
     )
 
 
-def position(event: faust.EventT[Any]) -> str:
-    message = event.message
+# a record as a stream gives it (a faust event) or as a batch does (its message)
+Source = faust.EventT[Any] | Message
+
+
+def message_of(record: Source) -> Message:
+    return record if isinstance(record, Message) else record.message
+
+
+def position(record: Source) -> str:
+    message = message_of(record)
     return f"{message.topic}/{message.partition}/{message.offset}"
 
 
-async def dead_letter(
-    topic: faust.TopicT, event: faust.EventT[Any], reason: Unreadable, detail: str
-) -> None:
-    """Sends the event's record, as it was read, to ``topic`` with why and where from."""
-    message = event.message
-    log.warning("dead-lettering %s: %s: %s", position(event), reason.value, detail)
+async def dead_letter(topic: faust.TopicT, record: Source, reason: Unreadable, detail: str) -> None:
+    """Sends the record, as it was read, to ``topic`` with why and where from."""
+    message = message_of(record)
+    log.warning("dead-lettering %s: %s: %s", position(message), reason.value, detail)
     metrics.DEAD_LETTERS.labels(reason.value).inc()
     headers = [
         ("dlq.reason", reason.value.encode()),
@@ -43,4 +50,4 @@ async def dead_letter(
         ("dlq.key", message.key if isinstance(message.key, bytes) else b""),
     ]
     value = message.value if isinstance(message.value, bytes) else b""
-    await topic.send(key=position(event).encode(), value=value, headers=headers)
+    await topic.send(key=position(message).encode(), value=value, headers=headers)
