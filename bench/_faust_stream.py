@@ -36,7 +36,7 @@ topic = app.topic(
 async def take(stream: Any) -> None:
     # as the scoring worker takes its stream (WORKER_BATCH_MAX_EVENTS, _WITHIN_S defaults)
     seen, first = 0, None
-    async for events in stream.take_events(20_000, within=0.05):
+    async for events in stream.take_events(500, within=0.05):
         if first is None:
             began, first = time.perf_counter(), len(events)
         seen += len(events)
