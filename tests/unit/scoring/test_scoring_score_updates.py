@@ -110,6 +110,36 @@ def test_an_unregistered_cell_has_scores_due_but_none_published() -> None:
     assert scores.records(scores.take_due(100)) == []
 
 
+def test_scores_taken_before_the_registry_knew_the_cell_are_due_again_as_they_were() -> None:
+    # counting can come before the worker has read the cell registry
+    months = stored_months("2026-11")
+    scores = publisher(months, registered=False)
+    month = PeriodFlows.from_state(months["cell-1|2026-11"])  # type: ignore[arg-type]
+    scores.mark_month(month, "e-7", AT)
+    assert scores.records(scores.take_due(100)) == []
+    assert scores.mark_waiting() == 0  # still not registered: they go on waiting
+
+    scores._cells.put(CELL.cell_id, CELL)  # the registry read to its end
+    assert scores.mark_waiting() == 3
+    records = published(scores.records(scores.take_due(100)))
+
+    assert sorted(records) == [
+        "cell-1/2026-11/shanghai-cells-v1",
+        "cell-1/2026-Q4/shanghai-cells-v1",
+        "cell-1/2026/shanghai-cells-v1",
+    ]
+
+    # the score of the event that changed it, not of the time the registry was read
+    def month_of(cell_id: str, period: Period) -> PeriodFlows | None:
+        state = months.get(month_key(cell_id, period))
+        return None if state is None else PeriodFlows.from_state(state)  # type: ignore[arg-type]
+
+    expected = score_of(SYSTEM, profile_of(CELL, SYSTEM), Period.parse("2026-11"), month_of,
+                        AT.date())  # fmt: skip
+    assert records["cell-1/2026-11/shanghai-cells-v1"] == score_updated(expected, AT.date())
+    assert scores.mark_waiting() == 0  # marked once
+
+
 async def test_the_background_task_publishes_every_due_score_in_rounds() -> None:
     scores = publisher(stored_months("2026-10", "2026-11", "2025-12"), score_round_max=2)
     rounds: list[list[tuple[bytes, bytes]]] = []

@@ -78,7 +78,15 @@ def build_worker(settings: ScoringSettings) -> faust.App:
             log.exception("could not check the cells' totals against their ledger")
         scores.mark_all("rebalance", gained)  # what was due there is due again
 
+    async def rescore_once_registry_read() -> None:
+        # Counting can come before the registry is read (the waste flows are taken as soon
+        # as they are fetched): a score due for a cell it did not know yet waits, and is
+        # due again, as it was, once the registry has been read.
+        await registry.wait_caught_up()
+        log.info("registry read: %d scores due again", scores.mark_waiting())
+
     app.task(publish_scores)
+    app.task(rescore_once_registry_read)
     watch_unread(app)  # a restarted faust worker was seen to read nothing, without an error
     # mode's Signal types its receivers as a union mypy cannot match an async def against
     app.on_rebalance_complete.connect(cast(Any, rescore_partitions))

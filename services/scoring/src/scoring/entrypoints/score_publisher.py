@@ -46,6 +46,9 @@ from zw_shared.contracts.waste import CellRegistered
 log = logging.getLogger(__name__)
 
 RETRY_S = 1.0  # after a round that could not be published
+# scores due for cells the registry did not know when they were taken, kept to be marked
+# again once the registry has been read (the oldest forgotten past this many)
+MAX_WAITING = 100_000
 
 # records (key, value) -> once queued for sending: the broker's acknowledgements
 Send = Callable[[list[tuple[bytes, bytes]]], Awaitable[list[Awaitable[Any]]]]
@@ -72,6 +75,7 @@ class ScorePublisher:
         self._cells = cells
         self._stores = stores
         self._due: dict[tuple[str, Period], Due] = {}
+        self._waiting: dict[tuple[str, Period], Due] = {}  # see MAX_WAITING
         self._wake = asyncio.Event()
         self.last_counted = 0.0  # monotonic time of the counting path's last batch
 
@@ -123,6 +127,25 @@ class ScorePublisher:
             del self._due[key]
         metrics.SCORES_DUE.set(len(self._due))
         return len(gone)
+
+    def mark_waiting(self) -> int:
+        """Marks due again, as they were, the scores taken while their cell was not in the
+        registry, for the cells that are now and that the worker still holds (the index
+        has only its partitions' cells); returns how many. Called once the registry has
+        been read: counting may come first, and a score of a cell the registry has not
+        read yet cannot be made."""
+        waiting, self._waiting = self._waiting, {}
+        marked = 0
+        for (cell_id, period), due in waiting.items():
+            if (cell_id, period) in self._due:  # marked again since, by a later change
+                continue
+            if self._cells.get(cell_id) is None:
+                self._waiting[(cell_id, period)] = due  # still unknown
+            elif cell_id in self._stores.index:
+                self._due[(cell_id, period)] = due
+                marked += 1
+        self._changed()
+        return marked
 
     def _mark(self, cell_id: str, period: Period, due: Due) -> None:
         self._due.pop((cell_id, period), None)  # oldest first: a re-marked one goes last
@@ -191,11 +214,18 @@ class ScorePublisher:
                 profiles[cell_id] = profile_of(cell, self._system) if cell else None
             profile = profiles[cell_id]
             if profile is None:
+                self._wait(cell_id, period, why)
                 continue
             as_of = why.at.astimezone(self._settings.zone).date()
             score = score_of(self._system, profile, period, self._month_of(months), as_of)
             records.append(self._record(score, why))
         return records
+
+    def _wait(self, cell_id: str, period: Period, why: Due) -> None:
+        self._waiting.pop((cell_id, period), None)
+        self._waiting[(cell_id, period)] = why
+        while len(self._waiting) > MAX_WAITING:
+            del self._waiting[next(iter(self._waiting))]
 
     def _month_of(
         self, decoded: dict[str, PeriodFlows | None]
