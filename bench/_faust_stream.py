@@ -1,11 +1,13 @@
 """A faust worker that does nothing with the waste-flow events but take them: the same app
-class as the scoring worker (``ReadCommittedApp``), an agent taking the topic in batches as
-the scoring worker's does, no tables and no output. ``bench/scoring.py`` runs it over the
-same topic as the scoring worker to time faust's own part of the work: Kafka fetch, faust's
-messages and events, the stream and the acks (the per-event path of every faust agent).
+class as the scoring worker (``ReadCommittedApp``), an agent taking the topic in batches of
+the worker's size, no tables and no output. ``bench/scoring.py`` runs it over the same topic
+as the scoring worker to time faust's per-event path: Kafka fetch, faust's messages and
+events, the stream and the acks (the path of every faust agent; the scoring worker has
+taken the waste flows off it since 2026-12-07, see ``zw_shared.adapters.faust_batches``).
 
 Run by bench/scoring.py: ``python bench/_faust_stream.py worker -l warn --without-web``
-with BENCH_BOOTSTRAP, BENCH_TOPIC, BENCH_GROUP, BENCH_EVENTS and BENCH_OUT (a file that
+with BENCH_BOOTSTRAP, BENCH_TOPIC, BENCH_GROUP, BENCH_EVENTS, BENCH_BATCH_MAX_EVENTS and
+BENCH_BATCH_WITHIN_S (the scoring worker's defaults) and BENCH_OUT (a file that
 receives ``events_per_s``: from the first batch to the last event, excluding the first
 batch). Not a benchmark itself.
 """
@@ -20,6 +22,8 @@ from typing import Any
 from zw_shared.adapters.faust_app import ReadCommittedApp
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "0"))
+BATCH_MAX_EVENTS = int(os.environ["BENCH_BATCH_MAX_EVENTS"])
+BATCH_WITHIN_S = float(os.environ["BENCH_BATCH_WITHIN_S"])
 app = ReadCommittedApp(
     os.environ.get("BENCH_GROUP", "bench-faust-stream"),
     broker=f"kafka://{os.environ.get('BENCH_BOOTSTRAP', 'localhost:9092')}",
@@ -34,9 +38,8 @@ topic = app.topic(
 
 @app.agent(topic)
 async def take(stream: Any) -> None:
-    # as the scoring worker takes its stream (WORKER_BATCH_MAX_EVENTS, _WITHIN_S defaults)
     seen, first = 0, None
-    async for events in stream.take_events(500, within=0.05):
+    async for events in stream.take_events(BATCH_MAX_EVENTS, within=BATCH_WITHIN_S):
         if first is None:
             began, first = time.perf_counter(), len(events)
         seen += len(events)

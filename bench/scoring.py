@@ -57,6 +57,7 @@ from _common import ADMIN_TOKEN, PROBE_POLL_S, Lane, poll_lane, post_lane, regis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from scoring.adapters.log_reader import data_ends, end_offsets, partitions_of
+from scoring.settings import ScoringSettings
 from zw_shared.contracts.envelope import CloudEvent
 from zw_shared.contracts.registry import unwrap, wrap
 from zw_shared.contracts.waste import (
@@ -77,6 +78,9 @@ SOURCE = "urn:zero-waste-city:bench"
 CELL_TYPES = list(CellType)
 CATEGORIES = list(WasteCategory)
 STAGES = [FlowStage.GENERATED, FlowStage.COLLECTED]
+# the scoring worker's batches by default: the faust baseline takes the events the same way
+BATCH = {name: ScoringSettings.model_fields[f"worker_batch_{name}"].default
+         for name in ("max_events", "within_s")}  # fmt: skip
 
 
 # --- 1. pre-load
@@ -177,6 +181,7 @@ async def faust_stream_rate(bootstrap: str, topic: str, events: int, group: str)
     out = Path(tempfile.mkdtemp(prefix="bench-faust-")) / "rate"
     env = {**os.environ, "BENCH_BOOTSTRAP": bootstrap, "BENCH_TOPIC": topic,
            "BENCH_GROUP": group, "BENCH_EVENTS": str(events), "BENCH_OUT": str(out)}  # fmt: skip
+    env.update((f"BENCH_BATCH_{name.upper()}", str(value)) for name, value in BATCH.items())
     script = Path(__file__).with_name("_faust_stream.py")
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(script), "worker", "-l", "warn", "--without-web", env=env,
