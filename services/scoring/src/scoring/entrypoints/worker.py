@@ -9,6 +9,7 @@ Run: ``scoring-worker`` (console script), configured from the environment
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 
@@ -31,6 +32,7 @@ def main() -> None:
         logging.getLogger("scoring.worker").error("cannot start: %s", exc)
         sys.exit(2)
     prepare_worker(settings, app)
+    tune_garbage_collector(settings.worker_gc_young_threshold)
 
     async def dump_tasks_on_sigusr1() -> None:
         task_dump.install(asyncio.get_running_loop())
@@ -41,6 +43,15 @@ def main() -> None:
     # above, so that every library's debug record is built (and then dropped): costly.
     worker.spinner = None
     worker.execute_from_commandline()
+
+
+def tune_garbage_collector(young_threshold: int) -> None:
+    """Collects the young generation every ``young_threshold`` allocations (see
+    ``ScoringSettings.worker_gc_young_threshold``), and leaves what start-up made (modules,
+    schemas, the app: long-lived, without garbage) out of every later full collection."""
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(young_threshold, middle, old)
+    gc.freeze()
 
 
 if __name__ == "__main__":
