@@ -3,13 +3,16 @@ with the same result as applying the records one at a time."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import faust
 import pytest
 
+from scoring.adapters.offsets_store import offsets_table
 from scoring.adapters.records import Unreadable, UnreadableRecord, read_flow_event
 from scoring.adapters.table_store import Partition, TableStore
 from scoring.batches import apply_batch
@@ -264,3 +267,28 @@ def test_with_no_partition_named_a_write_goes_through_faust() -> None:
 
     assert (table.through_faust, partition.pending) == ([("b", 2)], [])
     assert (store.get("b"), len(store), list(store)) == (2, 1, ["b"])
+
+
+def test_a_real_faust_json_table_gets_the_changelog_bytes_faust_would_write() -> None:
+    app = faust.App("zw-table-bytes", broker="kafka://localhost:1", store="memory://")
+    table: Any = offsets_table(app, "months")  # the worker's tables are these
+    topic = table.changelog_topic
+    state = {
+        "cell_id": "cell-甲",
+        "period": "2026-11",
+        "mass": [{"category": "food", "stage": "generated", "kg": 12.000000001, "events": 3}],
+        "facts": {"flow_events": 3.0, "reports_on_time": 2.0},
+        "report_days": {"2026-11-02": 1},
+        "last_event_at": None,
+    }
+    partition = Partition()
+    store = TableStore(table, partition)
+    partition.current = 2
+    store["cell-甲|2026-11"] = state
+
+    (name, at, raw_key, raw_value), *_ = partition.take_pending()
+    assert (name, at) == (topic.get_topic_name(), 2)
+    assert raw_key == topic.prepare_key("cell-甲|2026-11", table.key_serializer)[0]
+    assert raw_value == topic.prepare_value(state, table.value_serializer)[0]
+    assert raw_value is not None
+    assert json.loads(raw_value) == state

@@ -13,8 +13,11 @@ named, a write goes through faust as usual."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
+
+from faust.utils import json as faust_json
+from mode.utils.compat import want_bytes
 
 ChangelogRecord = tuple[str, int, bytes | None, bytes | None]  # topic, partition, key, value
 
@@ -36,6 +39,7 @@ class TableStore(MutableMapping[str, Any]):
     def __init__(self, table: Any, partition: Partition) -> None:
         self._table = table
         self._partition = partition
+        self._dumps_key, self._dumps_value = _serializers(table)
 
     def __getitem__(self, key: str) -> Any:
         return self._table.data[key]
@@ -65,14 +69,40 @@ class TableStore(MutableMapping[str, Any]):
         self._table.data.remove(key)
 
     def _queue(self, partition: int, key: str, value: Any) -> None:
-        table = self._table
-        topic = table.changelog_topic
-        raw_key, _ = topic.prepare_key(key, table.key_serializer)
-        raw_value = None if value is None else topic.prepare_value(value, table.value_serializer)[0]
-        self._partition.pending.append((topic.get_topic_name(), partition, raw_key, raw_value))
+        topic = self._table.changelog_topic
+        raw_value = None if value is None else self._dumps_value(value)
+        self._partition.pending.append(
+            (topic.get_topic_name(), partition, self._dumps_key(key), raw_value)
+        )
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._table.data)
 
     def __len__(self) -> int:
         return len(self._table.data)
+
+
+Dumps = Callable[[Any], bytes | None]
+
+
+def _serializers(table: Any) -> tuple[Dumps, Dumps]:
+    """How ``table`` serialises a changelog key and value: faust's own JSON function where
+    both are plain JSON (the same bytes, without faust's schema and codec layers, which cost
+    more than the JSON), else faust's whole path."""
+    topic = table.changelog_topic
+    if (
+        table.key_serializer == "json"
+        and table.value_serializer == "json"
+        and getattr(topic, "key_type", None) in (None, str)
+        and getattr(topic, "value_type", None) is None
+    ):
+        return _json, _json
+    key_serializer, value_serializer = table.key_serializer, table.value_serializer
+    return (
+        lambda key: topic.prepare_key(key, key_serializer)[0],
+        lambda value: topic.prepare_value(value, value_serializer)[0],
+    )
+
+
+def _json(obj: Any) -> bytes:
+    return want_bytes(faust_json.dumps(obj))
