@@ -14,6 +14,7 @@ from aiokafka.errors import ProducerClosed
 
 from scoring.adapters.compacted_view import Latest
 from scoring.adapters.indicator_config import load_indicator_system
+from scoring.decoded_states import DecodedStates
 from scoring.domain.period_flows import Fact, Mass, PeriodFlows
 from scoring.domain.periods import Period
 from scoring.entrypoints import score_publisher
@@ -264,3 +265,32 @@ async def test_a_closed_producer_leaves_the_scores_due_without_logging_an_error(
 
     assert (sent, scores.due) == ([0, 3], 0)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_scores_use_the_counting_paths_decoded_months_and_follow_a_state_replaced_since() -> None:
+    months = stored_months("2026-11")
+    key = month_key("cell-1", Period.parse("2026-11"))
+    month = Period.parse("2026-11")
+
+    def flows(events: int) -> PeriodFlows:
+        mass = {(WasteCategory.HOUSEHOLD_WET, FlowStage.GENERATED): Mass(100, events)}
+        return PeriodFlows("cell-1", month, mass=mass, facts={Fact.FLOW_EVENTS: events})
+
+    shared: DecodedStates[PeriodFlows] = DecodedStates(PeriodFlows.from_state, 16)
+    # what the ledger holds for the state it wrote (7 events here, to tell it apart from a
+    # decoding of the stored state, which has 1)
+    shared.put(key, months[key], flows(7))
+    cells: Latest[CellRegistered] = Latest()
+    cells.put(CELL.cell_id, CELL)
+    stores = Stores(totals={}, months=months, ledger={}, index={"cell-1": ["2026-11"]})
+    scores = ScorePublisher(ScoringSettings(), SYSTEM, cells, stores, shared)
+
+    scores.mark_month(flows(7), "e-1", AT)
+    first = published(scores.records(scores.take_due(100)))
+    # a changelog recovery or a repair replaces the stored state: it is decoded again
+    months[key] = flows(3).to_state()
+    scores.mark_month(flows(3), "e-2", AT)
+    second = published(scores.records(scores.take_due(100)))
+
+    score_id = f"cell-1/2026-11/{SYSTEM.id}-v{SYSTEM.version}"
+    assert (first[score_id].flow_events, second[score_id].flow_events) == (7, 3)

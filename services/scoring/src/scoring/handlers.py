@@ -96,6 +96,12 @@ class FlowLedger:
         self._months = DecodedStates(PeriodFlows.from_state, months_held)
         self._totals_held = DecodedStates(CellTotals.from_state, totals_held)
 
+    @property
+    def decoded_months(self) -> DecodedStates[PeriodFlows]:
+        """The months it decoded or wrote last, decoded (a reader of the stored months may
+        share them: each is used only for the very state it was decoded from)."""
+        return self._months
+
     def begin(self) -> None:
         """Starts a batch: changes stay in memory until :meth:`flush`."""
         if self._batch is not None:

@@ -32,6 +32,7 @@ from scoring.adapters import metrics
 from scoring.adapters.compacted_view import Latest
 from scoring.adapters.envelopes import envelope_bytes
 from scoring.batches import Batch
+from scoring.decoded_states import DecodedStates
 from scoring.domain.cells import CellProfile
 from scoring.domain.indicators.scoring import CellScore
 from scoring.domain.indicators.system import IndicatorSystem
@@ -69,11 +70,17 @@ class ScorePublisher:
         system: IndicatorSystem,
         cells: Latest[CellRegistered],
         stores: Stores,
+        decoded_months: DecodedStates[PeriodFlows] | None = None,
     ) -> None:
+        """``decoded_months``: the counting path's decoded months (its ledger's), so that a
+        month it just wrote is not decoded again to be scored."""
         self._settings = settings
         self._system = system
         self._cells = cells
         self._stores = stores
+        if decoded_months is None:  # (an empty one is falsy: it has a length)
+            decoded_months = DecodedStates(PeriodFlows.from_state, 0)
+        self._decoded = decoded_months
         self._due: dict[tuple[str, Period], Due] = {}
         self._waiting: dict[tuple[str, Period], Due] = {}  # see MAX_WAITING
         self._wake = asyncio.Event()
@@ -233,8 +240,7 @@ class ScorePublisher:
         def month_of(cell_id: str, month: Period) -> PeriodFlows | None:
             key = month_key(cell_id, month)
             if key not in decoded:
-                state = self._stores.months.get(key)
-                decoded[key] = PeriodFlows.from_state(state) if state else None
+                decoded[key] = self._decoded.get(self._stores.months, key)
             return decoded[key]
 
         return month_of

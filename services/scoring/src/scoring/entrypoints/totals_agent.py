@@ -113,8 +113,8 @@ class ScoringAgents:
             index={},  # derived from the months: rebuilt after each rebalance
         )
         self.scores_topic = settings.topic(CELL_SCORES.name)
-        self.scores = ScorePublisher(settings, system, cells, stores)
         self.ledger = FlowLedger(stores, settings.zone, settings.on_time_within)
+        self.scores = ScorePublisher(settings, system, cells, stores, self.ledger.decoded_months)
         # The waste-flow topic's agent keeps the topic subscribed and its partitions
         # assigned with the tables'; its records are counted a fetch at a time instead
         # (zw_shared.adapters.faust_batches: faust's per-event stream took a third of the
