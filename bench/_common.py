@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -79,11 +80,20 @@ class Http:
             self._io[1].close()
 
 
+REPORT_AGE = timedelta(minutes=30)  # how long before its POST a reported flow occurred
+
+
 def report(i: int, prefix: str) -> dict[str, Any]:
     """The body of one waste-flow POST (event id ``prefix-i``)."""
-    when = datetime.now(UTC) - timedelta(minutes=30)
+    when = datetime.now(UTC) - REPORT_AGE
     return {"event_id": f"{prefix}-{i}", "stage": "generated", "category": "household_wet",
             "quantity": 10 + i % 50, "unit": "kg", "occurred_at": when.isoformat()}  # fmt: skip
+
+
+def report_month(zone: str = "Asia/Shanghai") -> str:
+    """The month (``2026-12``, the scoring service's calendar) the flows reported now
+    occurred in."""
+    return (datetime.now(UTC) - REPORT_AGE).astimezone(ZoneInfo(zone)).strftime("%Y-%m")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -101,7 +111,8 @@ class Lane:
     key: str
     posted: list[float] = field(default_factory=list)
     answered: list[float] = field(default_factory=list)
-    visible: list[float] = field(default_factory=list)
+    visible: list[float] = field(default_factory=list)  # in the cell's totals
+    scored: list[float] = field(default_factory=list)  # in the cell's score
 
 
 def register_lanes(intake_url: str, count: int, run_id: str) -> list[Lane]:
@@ -184,19 +195,28 @@ async def poll_lane(
     done: asyncio.Event,
     every_s: float = PROBE_POLL_S,
     headers: dict[str, str] | None = None,
+    score_period: str | None = None,
 ) -> None:
     """Reads the lane's cell totals from the scoring API every ``every_s``: the k-th POST is
-    visible at the first answer with ``event_count >= k``. Returns once ``done`` is set and
-    every POST was seen."""
+    visible at the first answer with ``event_count >= k`` (``lane.visible``). With
+    ``score_period`` (the month the lane's flows occurred in, e.g. ``2026-12``), reads the
+    cell's score for it instead: the k-th POST is scored at the first score that counts
+    ``flow_events >= k`` (``lane.scored``). Returns once ``done`` is set and every POST was
+    seen."""
+    if score_period is None:
+        path, count_field, seen = f"/v1/cells/{lane.cell_id}/totals", "event_count", lane.visible
+    else:
+        path = f"/v1/cells/{lane.cell_id}/scores/{score_period}"
+        count_field, seen = "flow_events", lane.scored
     http = Http(port)
     try:
         while True:
-            answer = await http.call("GET", f"/v1/cells/{lane.cell_id}/totals", headers=headers)
+            answer = await http.call("GET", path, headers=headers)
             seen_at = time.perf_counter()
-            count = json.loads(answer)["event_count"] if answer else 0
-            while len(lane.visible) < min(count, len(lane.posted)):
-                lane.visible.append(seen_at)
-            if done.is_set() and len(lane.visible) >= len(lane.posted):
+            count = json.loads(answer)[count_field] if answer else 0
+            while len(seen) < min(count, len(lane.posted)):
+                seen.append(seen_at)
+            if done.is_set() and len(seen) >= len(lane.posted):
                 return
             await asyncio.sleep(every_s)
     finally:
