@@ -42,8 +42,8 @@ class ScoringSettings(KafkaSettings):
     # the worker collect every few events, each collection walking what the batch holds:
     # 40,000 events over 10,000 cells, one worker, events/s (2026-12-08): 700: 1261-1613;
     # 10,000: 1896; 50,000: 1850-2154; collector off: 2186; peak RSS 251-261 MB in every
-    # run. What the worker keeps (table states, decoded months) is plain data without
-    # cycles, freed as soon as it is dropped, so collecting less often holds no more memory.
+    # run: what the worker keeps (table states, decoded months) is plain data, freed by
+    # reference counting when dropped, not by the collector.
     worker_gc_young_threshold: int = Field(default=50_000, ge=100, le=10_000_000)
     # Scores are published in the background, each due (cell, period) once however many
     # events changed it: at most this many per round, and while the worker counts events,
