@@ -3,7 +3,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
 
 from zw_shared.provisioning import connect_admin, ensure_topics
 from zw_shared.topics import CELL_TOTALS, TOPICS, WASTE_FLOW_EVENTS
@@ -55,6 +55,23 @@ def test_provisioning_raises_partitions_and_restores_drifted_config(
 
     assert outcome == {scores: "updated"}
     assert restored, "the registry's cleanup policy is not back"
+
+
+def test_a_topic_made_elsewhere_without_the_registry_config_gets_it(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    # the topic exists and none of the registry's keys is set on it (near what a worker
+    # meets when another created the topic a moment before, which this does not reproduce:
+    # there the broker did not describe the topic's keys yet)
+    admin = connect_admin(kafka_bootstrap)
+    totals = CELL_TOTALS.full_name(topic_prefix)
+    admin.create_topics([NewTopic(totals, CELL_TOTALS.partitions, 1)])
+    outcome = ensure_topics(admin, topic_prefix, specs=[CELL_TOTALS])
+    configured = policy_becomes(admin, totals, "compact")
+    admin.close()
+
+    assert outcome == {totals: "updated"}
+    assert configured, "the registry's cleanup policy was not set"
 
 
 def policy_becomes(admin: KafkaAdminClient, topic: str, wanted: str, wait_s: float = 30) -> bool:
