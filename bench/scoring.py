@@ -20,7 +20,8 @@ What it does, with its own Kafka broker (zw_shared.testing.kafka.KafkaBroker):
    ``scoring_flow_events_total``, sampled every 0.2 s) until its consumer group has committed
    the last record of every partition (the JSON's ``events_per_s`` and ``ratio``), and apart
    until it had counted the last one (``counted_events_per_s``: without the wait for faust's
-   periodic commit); then reads its RSS from /proc;
+   periodic commit); then reads its RSS from /proc, and what it wrote for those events once
+   its topics stop growing (``output_*``: records and bytes per event, by topic);
 4. starts ``waste-intake-api`` and ``scoring-api``, registers ``--latency-cells`` cells with one
    facility each through the intake admin API, and POSTs ``--rate`` flows a second (one
    keep-alive connection per cell, each paced; a connection's POSTs are sequential, so its
@@ -32,6 +33,10 @@ What it does, with its own Kafka broker (zw_shared.testing.kafka.KafkaBroker):
    Twice, on fresh cells: single-flow POSTs (one intake API process on our machines
    sustains about 750 a second), then ``--batch`` flows a POST (the ``/batch`` endpoint),
    which reaches the rate: the latter is the JSON's ``p99_post_to_score_ms``.
+5. with the services stopped, times the ceiling the worker's output sets (``_ceiling.py``):
+   the bare loop's reading and decoding, plus writing per event what the worker wrote per
+   event (the same records and sizes, to scratch copies of its topics, with its producer
+   settings and batch size): ``ceiling_events_per_s``, and the worker's ``share_of_ceiling``.
 The last line printed is one JSON object.
 """
 
@@ -58,6 +63,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _ceiling import ceiling_rate, settled_ends, topic_ends, written
 from _common import (
     ADMIN_TOKEN,
     PROBE_POLL_S,
@@ -87,7 +93,7 @@ from zw_shared.provisioning import connect_admin, ensure_topics
 from zw_shared.testing.identities import official_headers, use_test_secret
 from zw_shared.testing.kafka import KafkaBroker, free_port
 from zw_shared.testing.processes import ServiceProcess
-from zw_shared.topics import WASTE_CELLS, WASTE_FLOW_EVENTS
+from zw_shared.topics import TOPICS, WASTE_CELLS, WASTE_FLOW_EVENTS, Cleanup
 
 SOURCE = "urn:zero-waste-city:bench"
 CELL_TYPES = list(CellType)
@@ -96,6 +102,8 @@ STAGES = [FlowStage.GENERATED, FlowStage.COLLECTED]
 # the scoring worker's batches by default: the faust baseline takes the events the same way
 BATCH = {name: ScoringSettings.model_fields[f"worker_batch_{name}"].default
          for name in ("max_events", "within_s")}  # fmt: skip
+# the worker's producer's largest record batch: the ceiling loop writes with the same
+PRODUCER_BATCH_BYTES = ScoringSettings.model_fields["worker_producer_batch_bytes"].default
 
 
 # --- 1. pre-load
@@ -272,6 +280,15 @@ async def time_worker(
         await consumer.stop()
 
 
+def compacted(prefix: str) -> set[str]:
+    """The run's compacted topics (faust's table changelogs are compacted too)."""
+    named = {spec.full_name(prefix) for spec in TOPICS if spec.cleanup is Cleanup.COMPACT}
+    return named | {
+        f"{prefix}scoring-{table}-changelog"
+        for table in ("cell-totals", "cell-months", "flow-ledger", "hazardous-manifests")
+    }
+
+
 def worker_pid(worker: ServiceProcess) -> int:
     proc = worker._proc  # the console script runs the worker in this very process
     assert proc is not None
@@ -360,6 +377,7 @@ async def measure(args: argparse.Namespace, bootstrap: str) -> dict[str, Any]:
            "LOG_LEVEL": "WARNING", "API_HOST": "127.0.0.1",
            "INTAKE_ADMIN_TOKEN": ADMIN_TOKEN}  # fmt: skip
     worker_url = f"http://127.0.0.1:{worker_port}"
+    before = await topic_ends(bootstrap, prefix)
     launched = time.perf_counter()
     with ServiceProcess(["scoring-worker"], env, None, name="scoring-worker") as worker:
         timed = await time_worker(
@@ -367,6 +385,10 @@ async def measure(args: argparse.Namespace, bootstrap: str) -> dict[str, Any]:
         )
         whole_s = time.perf_counter() - launched
         rss = rss_mb(worker_pid(worker))
+        # what it wrote for the events it counted, before anything else writes
+        outputs = await written(
+            bootstrap, before, await settled_ends(bootstrap, prefix), compacted(prefix)
+        )
         with (
             ServiceProcess(["waste-intake-api"], {**env, "API_PORT": str(intake_port)},
                            f"http://127.0.0.1:{intake_port}/readyz", 120, name="intake-api"),
@@ -383,6 +405,17 @@ async def measure(args: argparse.Namespace, bootstrap: str) -> dict[str, Any]:
             )
             batched = await post_to_visible(args, intake_port, api_port, lanes, args.batch)
         rss_after = rss_mb(worker_pid(worker))
+    # with the worker and the APIs stopped, as the bare loop ran alone
+    ceilings = []
+    for n in range(2):
+        scratch = f"{prefix}ceiling{n}."
+        ceiling_args = (BATCH["max_events"], PRODUCER_BATCH_BYTES)
+        ceilings.append(
+            await ceiling_rate(bootstrap, topic, args.events, outputs, scratch, *ceiling_args)
+        )
+    ceiling = statistics.median(ceilings)
+    records = sum(out.records for out in outputs)
+    size = sum(out.size for out in outputs)
     rate = timed["events_per_s"]
     return {
         "events_per_s": round(rate, 1),
@@ -391,6 +424,15 @@ async def measure(args: argparse.Namespace, bootstrap: str) -> dict[str, Any]:
         "counted_events_per_s": round(timed["counted_events_per_s"], 1),
         "faust_stream_events_per_s": round(faust_alone, 1),
         "faust_stream_ratio": round(faust_alone / bare, 3),
+        # reading and decoding the events and writing what the worker wrote for them, only
+        "ceiling_events_per_s": round(ceiling, 1),
+        "ceiling_ratio": round(ceiling / bare, 3),
+        "share_of_ceiling": round(rate / ceiling, 3),
+        "output_records_per_event": round(records / args.events, 2),
+        "output_bytes_per_event": round(size / args.events),
+        "output_by_topic": {
+            out.topic.removeprefix(prefix): [out.records, out.size] for out in outputs
+        },
         # the issue's figure: flows at --rate a second, --batch flows a POST
         **batched,
         "flows_per_post": args.batch,
@@ -427,6 +469,11 @@ def print_table(r: dict[str, Any]) -> None:
         ("ratio (goal >= 0.3, and >= 10,000 events/s)", f"{r['ratio']:.3f}"),
         ("a faust agent only taking the events (its ratio)",
          f"{r['faust_stream_events_per_s']:.0f} events/s ({r['faust_stream_ratio']:.3f})"),
+        (f"  reading the events and writing only what the worker wrote "
+         f"({r['output_records_per_event']:.2f} records, "
+         f"{r['output_bytes_per_event'] / 1000:.1f} kB an event; its ratio)",
+         f"{r['ceiling_events_per_s']:.0f} events/s ({r['ceiling_ratio']:.3f})"),
+        ("  the worker's share of that ceiling", f"{r['share_of_ceiling']:.3f}"),
         (f"POST -> counted in the score, p50 / p99 at {r['target_rate']:.0f} flows/s, "
          f"{r['flows_per_post']} a POST{rate_note(r['posted_events_per_s'])}",
          f"{r['p50_post_to_score_ms']:.0f} / {r['p99_post_to_score_ms']:.0f} ms"),

@@ -30,6 +30,12 @@ class ScoringSettings(KafkaSettings):
     # totals and months not taken by then are sent again (scoring.adapters.batch_sender);
     # dead letters and manifest facts are sent by faust and would be lost: keep it long.
     worker_producer_request_timeout_s: float = Field(default=1200.0, gt=0, le=3600)
+    # The largest record batch the worker's producer builds for one topic partition. A batch
+    # of events writes megabytes (scores are ~4 KB each), and the producer sends one batch
+    # per partition per request: faust's 16 KiB made a loop that only wrote the worker's
+    # output wait out round trip after round trip (bench/_ceiling.py, 2026-12-08: 1,884-2,492
+    # events/s at 16 KiB, 5,242-5,759 at 1 MiB). At most the broker's message.max.bytes.
+    worker_producer_batch_bytes: int = Field(default=512 * 1024, ge=16 * 1024, le=1_000_000)
     # The worker applies events in batches of at most this many, or what arrived within this
     # time, and writes and publishes each touched cell and month once per batch. A batch's
     # output is in memory at once. 40,000 events over 10,000 cells, one worker (peak RSS,

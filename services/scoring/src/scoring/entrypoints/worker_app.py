@@ -29,6 +29,7 @@ def create_worker_app(settings: ScoringSettings) -> faust.App:
         topic_replication_factor=settings.topic_replication_factor,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        producer_max_batch_size=settings.worker_producer_batch_bytes,
         producer_request_timeout=settings.worker_producer_request_timeout_s,
         # Send what an agent publishes at once, not when the source offset is committed
         # (faust's "attachments"): the commit still flushes the producer first, so an offset
