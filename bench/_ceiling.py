@@ -63,18 +63,20 @@ async def topic_ends(bootstrap: str, prefix: str) -> dict[TopicPartition, int]:
 
 
 async def settled_ends(
-    bootstrap: str, prefix: str, quiet_s: float = 1.0, limit_s: float = 60.0
-) -> dict[TopicPartition, int]:
+    bootstrap: str, prefix: str, quiet_s: float = 1.0, limit_s: float = 120.0
+) -> tuple[dict[TopicPartition, int], float]:
     """:func:`topic_ends` once they stopped moving for ``quiet_s`` (the worker publishes
-    scores in the background, after it counted)."""
+    scores in the background, after it counted), and when they last moved
+    (``time.perf_counter``, within 0.2 s)."""
     deadline = time.monotonic() + limit_s
-    ends = await topic_ends(bootstrap, prefix)
+    ends, moved = await topic_ends(bootstrap, prefix), time.perf_counter()
     while time.monotonic() < deadline:
-        await asyncio.sleep(quiet_s)
+        await asyncio.sleep(0.2)
         now = await topic_ends(bootstrap, prefix)
-        if now == ends:
-            return ends
-        ends = now
+        if now != ends:
+            ends, moved = now, time.perf_counter()
+        elif time.perf_counter() - moved >= quiet_s:
+            return ends, moved
     raise RuntimeError(f"the worker's topics were still growing after {limit_s} s")
 
 
