@@ -50,6 +50,25 @@ def test_a_restaurant_has_its_own_wet_waste_target() -> None:
     assert not wet.applies(CellType.FACTORY)
 
 
+def test_a_cell_type_s_plan_holds_its_indicators_with_their_scales_and_its_vetoes() -> None:
+    system = load_indicator_system()
+
+    restaurant = system.plan_for(CellType.RESTAURANT)
+    factory = system.plan_for(CellType.FACTORY)
+
+    scales = {indicator.id: scale for indicator, scale in restaurant.indicators}
+    assert scales["wet_waste_separation_rate"].target == 0.60  # the restaurant's override
+    assert "wet_waste_separation_rate" not in {i.id for i, _ in factory.indicators}
+    assert [i.id for i, _ in factory.indicators] == [
+        i.id for i in system.indicators_for(CellType.FACTORY)
+    ]
+    assert [v.id for v in factory.veto_items] == [
+        v.id for v in system.veto_items if v.applies(CellType.FACTORY)
+    ]
+    assert system.plan_for(CellType.RESTAURANT) is restaurant  # derived once
+    assert system == load_indicator_system()  # and not part of what the system is
+
+
 def test_a_system_file_on_disk_is_loaded(tmp_path: Path) -> None:
     path = tmp_path / "v2.yaml"
     path.write_text(yaml.safe_dump({**the_default(), "version": 2}))

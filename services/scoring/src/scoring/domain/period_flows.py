@@ -123,8 +123,8 @@ class PeriodFlows:
         self, categories: Iterable[WasteCategory] | None, stages: Iterable[FlowStage]
     ) -> Mass:
         """Total over the stages given, for the categories given (``None``: every one)."""
-        wanted_categories = None if categories is None else set(categories)
-        wanted_stages = set(stages)
+        wanted_categories = None if categories is None else _as_set(categories)
+        wanted_stages = _as_set(stages)
         total = Mass()
         for (category, stage), mass in self.mass.items():
             if stage in wanted_stages and (
@@ -169,6 +169,11 @@ class PeriodFlows:
             facts={member(Fact, name): float(amount) for name, amount in state["facts"].items()},
             report_days={_day(d): int(n) for d, n in state["report_days"].items()},
         )
+
+
+def _as_set(items: Iterable[Any]) -> frozenset[Any] | set[Any]:
+    """``items`` as a set: the configuration's selectors are frozensets already."""
+    return items if isinstance(items, frozenset) else set(items)
 
 
 def _bump(facts: dict[Fact, float], fact: Fact, amount: float) -> None:

@@ -68,9 +68,15 @@ class Period:
 
     def months(self) -> tuple[Period, ...]:
         """The months the period is made of (a month: itself)."""
+        return self._months
+
+    @cached_property
+    def _months(self) -> tuple[Period, ...]:
         first = self.first_day.month
         count = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.YEAR: 12}[self.kind]
-        return tuple(Period(self.year, PeriodKind.MONTH, m) for m in range(first, first + count))
+        return tuple(
+            _containing(PeriodKind.MONTH, self.year, m) for m in range(first, first + count)
+        )
 
     def __str__(self) -> str:
         return self.key

@@ -70,14 +70,13 @@ def score_cell(
         raise ValueError(
             f"flows of {flows.cell_id!r} scored with the profile of {profile.cell_id!r}"
         )
+    plan = system.plan_for(profile.cell_type)
     results = tuple(
-        _evaluate(indicator, indicator.scale_for(profile.cell_type), flows, profile, as_of)
-        for indicator in system.indicators_for(profile.cell_type)
+        _evaluate(indicator, scale, flows, profile, as_of) for indicator, scale in plan.indicators
     )
     vetoes = tuple(
         VetoResult(v.id, v.name, sum(flows.fact(f) for f in v.facts), v.at_least)
-        for v in system.veto_items
-        if v.applies(profile.cell_type)
+        for v in plan.veto_items
     )
     counted = [r for r in results if r.status != "excluded"]
     points = sum(r.points for r in counted)

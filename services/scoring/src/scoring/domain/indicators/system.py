@@ -8,8 +8,9 @@ system's id and version; a new version is a new file, and the old one keeps its 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -108,6 +109,19 @@ class Band(_Frozen):
     min_score: float = Field(ge=0, le=100)
 
 
+class Plan(NamedTuple):
+    indicators: tuple[tuple[Indicator, Scale], ...]
+    veto_items: tuple[VetoItem, ...]
+
+
+# Each system's plans, derived once per cell type (every score asks; an overridden scale is a
+# validation of its own). Kept here, not on the model: a pydantic model's private attributes
+# take part in its equality. Held by identity, with the system itself, so that an id is not
+# reused while its entry exists.
+PLANS_HELD = 16
+_PLANS: OrderedDict[int, tuple[IndicatorSystem, dict[CellType, Plan]]] = OrderedDict()
+
+
 class IndicatorSystem(_Frozen):
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     version: int = Field(ge=1)
@@ -149,6 +163,23 @@ class IndicatorSystem(_Frozen):
 
     def indicators_for(self, cell_type: CellType) -> tuple[Indicator, ...]:
         return tuple(i for i in self.indicators if i.applies(cell_type))
+
+    def plan_for(self, cell_type: CellType) -> Plan:
+        """The indicators that apply to ``cell_type`` with their scales for it, and its veto
+        items."""
+        held = _PLANS.get(id(self))
+        if held is None or held[0] is not self:
+            held = _PLANS[id(self)] = (self, {})
+            while len(_PLANS) > PLANS_HELD:
+                _PLANS.popitem(last=False)
+        plans = held[1]
+        plan = plans.get(cell_type)
+        if plan is None:
+            plan = plans[cell_type] = Plan(
+                tuple((i, i.scale_for(cell_type)) for i in self.indicators_for(cell_type)),
+                tuple(v for v in self.veto_items if v.applies(cell_type)),
+            )
+        return plan
 
     def baseline_for(self, cell_type: CellType) -> float:
         return self.baselines_kg_per_person_day[cell_type]
