@@ -125,13 +125,14 @@ class PeriodFlows:
         """Total over the stages given, for the categories given (``None``: every one)."""
         wanted_categories = None if categories is None else _as_set(categories)
         wanted_stages = _as_set(stages)
-        total = Mass()
+        kg, events = 0.0, 0  # summed as Mass.__add__ would, without a Mass per addition
         for (category, stage), mass in self.mass.items():
             if stage in wanted_stages and (
                 wanted_categories is None or category in wanted_categories
             ):
-                total = total + mass
-        return total
+                kg = round(kg + mass.kg, KG_DECIMALS)
+                events += mass.events
+        return Mass(kg, events)
 
     def fact(self, fact: Fact) -> float:
         return self.facts.get(fact, 0.0)
