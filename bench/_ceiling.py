@@ -21,12 +21,11 @@ import asyncio
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.client import AIOKafkaClient
 
-from scoring.adapters.log_reader import end_offsets, partitions_of
+from scoring.adapters.batch_sender import BatchSender, Record
+from scoring.adapters.log_reader import end_offsets, partitions_of, partitions_where
 from zw_shared.contracts.envelope import CloudEvent
 from zw_shared.contracts.registry import unwrap
 from zw_shared.provisioning import connect_admin, ensure_topics
@@ -47,18 +46,7 @@ class Output:
 
 async def topic_ends(bootstrap: str, prefix: str) -> dict[TopicPartition, int]:
     """The end offset of every partition of every topic named ``prefix...``."""
-    client = AIOKafkaClient(bootstrap_servers=bootstrap, client_id="bench-ceiling")
-    try:
-        await client.bootstrap()
-        cluster = await client.fetch_all_metadata()
-    finally:
-        await client.close()
-    parts = [
-        TopicPartition(topic, p)
-        for topic in sorted(cluster.topics())
-        if topic.startswith(prefix)
-        for p in sorted(cluster.partitions_for_topic(topic) or ())
-    ]
+    parts = await partitions_where(bootstrap, lambda topic: topic.startswith(prefix))
     return await end_offsets(bootstrap, parts) if parts else {}
 
 
@@ -158,16 +146,15 @@ async def ceiling_rate(
         parts = await partitions_of(bootstrap, source)
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
-        for topic, _, _ in plan:
+        for topic, _, _ in plan:  # known before the clock starts
             await producer.client._wait_on_metadata(topic)
-        where: dict[tuple[str, bytes | None], int] = {}
+        sender = BatchSender(lambda: producer)  # the worker's way of sending a batch
         counts = [0] * len(plan)
         seen = 0
         began = time.perf_counter()
         while seen < events:
             fetched = await consumer.getmany(timeout_ms=1_000, max_records=batch_max_events)
-            builders: dict[tuple[str, int], Any] = {}
-            acks = []
+            batch: list[Record] = []
             for records in fetched.values():
                 for record in records:
                     unwrap(CloudEvent.from_bytes(record.value or b""))
@@ -176,24 +163,8 @@ async def ceiling_rate(
                         while counts[n] < round(rate * seen):
                             key, value = sample[counts[n] % len(sample)]
                             counts[n] += 1
-                            partition = where.get((topic, key))
-                            if partition is None:
-                                partition = where[(topic, key)] = producer._partition(
-                                    topic, None, None, None, key, None
-                                )
-                            builder = builders.get((topic, partition))
-                            if builder is None:
-                                builder = builders[(topic, partition)] = producer.create_batch()
-                            if builder.append(key=key, value=value, timestamp=None) is None:
-                                sent = await producer.send_batch(
-                                    builder, topic, partition=partition
-                                )
-                                acks.append(sent)
-                                builder = builders[(topic, partition)] = producer.create_batch()
-                                builder.append(key=key, value=value, timestamp=None)
-            for (topic, partition), builder in builders.items():
-                acks.append(await producer.send_batch(builder, topic, partition=partition))
-            await asyncio.gather(*acks)
+                            batch.append((topic, None, key, value))
+            await asyncio.gather(*await sender.send_all(batch))
         return seen / (time.perf_counter() - began)
     finally:
         await producer.stop()

@@ -59,7 +59,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -284,13 +284,11 @@ async def time_worker(
         await consumer.stop()
 
 
-def compacted(prefix: str) -> set[str]:
-    """The run's compacted topics (faust's table changelogs are compacted too)."""
+def compacted(prefix: str, topics: Iterable[str]) -> set[str]:
+    """Of ``topics``, the compacted ones: the project's so declared, and faust's table
+    changelogs (faust compacts them)."""
     named = {spec.full_name(prefix) for spec in TOPICS if spec.cleanup is Cleanup.COMPACT}
-    return named | {
-        f"{prefix}scoring-{table}-changelog"
-        for table in ("cell-totals", "cell-months", "flow-ledger", "hazardous-manifests")
-    }
+    return {topic for topic in topics if topic in named or topic.endswith("-changelog")}
 
 
 def worker_pid(worker: ServiceProcess) -> int:
@@ -391,7 +389,8 @@ async def measure(args: argparse.Namespace, bootstrap: str) -> dict[str, Any]:
         rss = rss_mb(worker_pid(worker))
         # what it wrote for the events it counted, before anything else writes
         after, all_written_at = await settled_ends(bootstrap, prefix)
-        outputs = await written(bootstrap, before, after, compacted(prefix))
+        topics = {tp.topic for tp in after}
+        outputs = await written(bootstrap, before, after, compacted(prefix, topics))
         with (
             ServiceProcess(["waste-intake-api"], {**env, "API_PORT": str(intake_port)},
                            f"http://127.0.0.1:{intake_port}/readyz", 120, name="intake-api"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -13,16 +13,26 @@ from aiokafka.client import AIOKafkaClient
 
 
 async def partitions_of(bootstrap: str, topic: str) -> list[TopicPartition]:
+    found = await partitions_where(bootstrap, lambda name: name == topic)
+    if not found:
+        raise LookupError(f"topic {topic!r} does not exist")
+    return found
+
+
+async def partitions_where(bootstrap: str, wanted: Callable[[str], bool]) -> list[TopicPartition]:
+    """Every partition of the topics whose name ``wanted`` picks, by name and partition."""
     client = AIOKafkaClient(bootstrap_servers=bootstrap, client_id="scoring-replay")
     try:
         await client.bootstrap()
         cluster = await client.fetch_all_metadata()
     finally:
         await client.close()
-    ids = cluster.partitions_for_topic(topic)
-    if not ids:
-        raise LookupError(f"topic {topic!r} does not exist")
-    return [TopicPartition(topic, p) for p in sorted(ids)]
+    return [
+        TopicPartition(topic, p)
+        for topic in sorted(cluster.topics())
+        if wanted(topic)
+        for p in sorted(cluster.partitions_for_topic(topic) or ())
+    ]
 
 
 async def end_offsets(
